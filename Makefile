@@ -1,0 +1,69 @@
+# nylas.migration — the two commands a newcomer needs are `make demo` and `make test`.
+# Everything else here is a step they are made of.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+COLLECTIONS := $(CURDIR)/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(BIN):$(PATH)
+SANITY_ROOT ?= $(CURDIR)/tests/output/sanity-tree
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: help venv collection-link demo test sanity units simulator-tests integration lint benchmark changelog-lint clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP)  ## Create .venv and install the pinned dependencies
+
+collection-link:  ## Make the checkout visible to Ansible as nylas.migration (collections/, gitignored)
+	@mkdir -p $(COLLECTIONS)/ansible_collections/nylas
+	@ln -sfn ../../.. $(COLLECTIONS)/ansible_collections/nylas/migration
+
+demo: venv collection-link  ## Run migrate.yml on the simulators: plan (--check --diff), change, re-run
+	$(BIN)/python scripts/demo.py
+
+test: venv collection-link  ## Sanity, unit, simulator and integration tests, then ansible-lint
+	$(MAKE) --no-print-directory sanity units simulator-tests integration lint changelog-lint
+
+sanity: venv  ## ansible-test sanity on a copy in an ansible_collections/nylas/migration tree
+	@mkdir -p $(HOME)/.ansible/test/cache
+	@pipv=$$($(BIN)/python -c "import re,ansible_test._internal.python_requirements as m; print(re.search(r\"pip='([0-9.]+)'\", open(m.__file__).read()).group(1))"); \
+	  cp tests/sanity/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$${pipv//./_}.py
+	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/ansible_collections/nylas/migration
+	@git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
+	  | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)/ansible_collections/nylas/migration
+	cd $(SANITY_ROOT)/ansible_collections/nylas/migration && $(BIN)/ansible-test sanity --local --python 3.11 --color no
+
+units: venv collection-link  ## Unit tests (pytest-ansible injects the collection)
+	$(PYTEST) tests/unit -q --ansible-unit-inject-only
+
+simulator-tests: venv  ## The simulator's own tests (it is the ground truth of the integration tests)
+	$(PYTEST) tests/simulator -q -p no:pytest-ansible
+
+integration: venv collection-link  ## Modules and playbooks against simulators on free loopback ports
+	$(PYTEST) tests/integration -q -p no:pytest-ansible
+
+lint: venv collection-link  ## ansible-lint, production profile
+	$(BIN)/ansible-lint --profile production
+
+changelog-lint: venv  ## antsibull-changelog lint of changelogs/
+	$(BIN)/antsibull-changelog lint
+
+benchmark: venv collection-link  ## Print throughput figures against the rate limit and a naive baseline
+	$(BIN)/python benchmarks/run.py
+
+clean:  ## Remove generated files (not .venv)
+	rm -rf tests/output collections .ansible reports .sim
