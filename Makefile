@@ -12,7 +12,7 @@ COLLECTIONS := $(CURDIR)/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
-SANITY_ROOT ?= $(CURDIR)/tests/output/sanity-tree
+SANITY_ROOT ?= $(or $(TMPDIR),/tmp)/nylas-migration-sanity
 PYTEST := $(BIN)/python -m pytest
 
 .PHONY: help venv collection-link demo test sanity units simulator-tests integration lint benchmark changelog-lint clean
