@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nylas.migration contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared documentation of the nylas.migration connection and authentication options."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Doc fragments: C(nylas.migration.nylas) (options) and C(nylas.migration.nylas.attributes)."""
+
+    # The connection and authentication options every module takes (nylas_argument_spec()).
+    DOCUMENTATION = r"""
+options:
+  api_key:
+    description:
+      - The Nylas v3 API key of the destination (v3) application.
+      - The API key identifies the v3 application; no application id is sent.
+      - If not set, the value of the E(NYLAS_API_KEY) environment variable is used.
+    type: str
+    required: true
+  region:
+    description:
+      - The Nylas data center region of the v3 application (and of its v2 application).
+      - Picks the v3 and v2 base URLs; a v2 application can only be linked to a v3 application of the same region.
+      - If not set, the value of the E(NYLAS_REGION) environment variable is used.
+    type: str
+    choices: [us, eu]
+    default: us
+  api_uri:
+    description:
+      - Overrides the v3 base URL, for example a proxy or the local simulator.
+      - Plain C(http://) is refused unless the host is a loopback address.
+      - A URL pointing at the Nylas host of the other region is refused.
+      - If not set, the value of the E(NYLAS_API_URI) environment variable is used.
+    type: str
+  v2_client_id:
+    description:
+      - The client id of the v2 application.
+      - Used to link the applications, and for the optional v2 reads that make planning more precise.
+      - If not set, the value of the E(NYLAS_V2_CLIENT_ID) environment variable is used.
+    type: str
+  v2_client_secret:
+    description:
+      - The client secret of the v2 application.
+      - If not set, the value of the E(NYLAS_V2_CLIENT_SECRET) environment variable is used.
+    type: str
+  v2_api_uri:
+    description:
+      - Overrides the v2 base URL, for example a proxy or the local simulator.
+      - If not set, the value of the E(NYLAS_V2_API_URI) environment variable is used.
+    type: str
+  validate_certs:
+    description:
+      - Whether to validate the TLS certificates of the API.
+      - Only set to V(false) against a test endpoint you trust.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Timeout of each HTTP request, in seconds.
+    type: int
+    default: 30
+  max_retries:
+    description:
+      - How many times a retryable failure (HTTP 429, 502, 503, 504, or a connection error) is retried,
+        with exponential back-off and jitter, honouring C(Retry-After).
+    type: int
+    default: 5
+  rate_limit:
+    description:
+      - The number of requests per second per application the client allows itself.
+      - The Nylas migration tools allow 20 requests per second per application.
+      - V(0) disables the client-side limit.
+    type: float
+    default: 20.0
+notes:
+  - Proxies are taken from the usual environment variables (E(HTTPS_PROXY), E(NO_PROXY)).
+  - All modules of this collection are in the action group C(nylas.migration.nylas), so the connection
+    options can be set once with C(module_defaults) and C(group/nylas.migration.nylas).
+requirements:
+  - requests
+"""
+
+    # Attributes shared by every module of the collection.
+    ATTRIBUTES = r"""
+attributes:
+  action_group:
+    description: Use C(group/nylas.migration.nylas) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - nylas.migration.nylas
+"""

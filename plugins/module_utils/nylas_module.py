@@ -1,0 +1,231 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nylas.migration contributors
+# BSD 2-Clause License (see https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+"""Ansible glue shared by every nylas.migration module (in the manner of ``AnsibleAWSModule``).
+
+``NylasModule`` adds the shared connection options (documented once in the ``nylas.migration.nylas``
+doc fragment) to the module's own argument spec, builds the HTTP clients lazily, keeps every secret
+in ``no_log_values`` and turns any client error into one ``fail_json`` call that carries the API's
+error fields and the partial results gathered so far::
+
+    module = NylasModule(argument_spec=dict(force=dict(type='bool', default=False)))
+    try:
+        application = module.client.get_application()
+    except NylasError as e:
+        module.fail_from_error(e, msg='Failed to read the v3 application')
+    module.exit_json(changed=False, application=application)
+
+In check mode ``client`` is read-only: a write that a module would attempt by mistake raises
+``NylasCheckModeError`` before reaching the network, and ends the run as a failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import (
+    DEFAULT_RATE_LIMIT,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    NylasAPIError,
+    NylasCheckModeError,
+    NylasConfigError,
+    NylasError,
+    NylasV2Client,
+    NylasV3Client,
+    build_basic_v2,
+)
+
+#: The fields of a ``NylasAPIError`` copied into a failed result (never headers or bodies).
+ERROR_FIELDS = ("status", "error_type", "request_id", "method", "path", "attempts", "outcome_unknown")
+
+
+def nylas_argument_spec():
+    """Return the argument spec of the connection options shared by every module.
+
+    Each option falls back to its ``NYLAS_*`` environment variable; the API key and the v2 client
+    secret are ``no_log``. Documented in the ``nylas.migration.nylas`` doc fragment.
+    """
+    return dict(
+        api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["NYLAS_API_KEY"])),
+        region=dict(type="str", default="us", choices=["us", "eu"], fallback=(env_fallback, ["NYLAS_REGION"])),
+        api_uri=dict(type="str", fallback=(env_fallback, ["NYLAS_API_URI"])),
+        v2_client_id=dict(type="str", fallback=(env_fallback, ["NYLAS_V2_CLIENT_ID"])),
+        v2_client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["NYLAS_V2_CLIENT_SECRET"])),
+        v2_api_uri=dict(type="str", fallback=(env_fallback, ["NYLAS_V2_API_URI"])),
+        validate_certs=dict(type="bool", default=True),
+        timeout=dict(type="int", default=30),
+        max_retries=dict(type="int", default=5),
+        rate_limit=dict(type="float", default=DEFAULT_RATE_LIMIT),
+    )
+
+
+class NylasModule:
+    """An ``AnsibleModule`` with the shared Nylas options, lazy clients and one error path.
+
+    Attributes: ``module`` (the ``AnsibleModule``), ``params``, ``check_mode``, ``diff_mode``;
+    properties ``client`` (``NylasV3Client``, read-only in check mode) and ``v2_client``
+    (``NylasV2Client`` or ``None`` without v2 credentials).
+    """
+
+    def __init__(self, argument_spec=None, supports_check_mode=True, **kwargs):
+        """Merge the shared spec with ``argument_spec`` and build the ``AnsibleModule``.
+
+        Other keyword arguments (``mutually_exclusive``, ``required_if``, ...) go to ``AnsibleModule``.
+        Fails when ``requests`` is missing or a numeric connection option is out of range.
+        """
+        spec = nylas_argument_spec()
+        spec.update(argument_spec or {})
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
+        self.params = self.module.params
+        self.check_mode = bool(self.module.check_mode)
+        self.diff_mode = bool(self.module._diff)
+        self._client = None
+        self._v2_client = None
+        self._basic_v2 = None
+
+        self._protect_secrets()
+
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self._check_numbers()
+
+    # -- secrets -----------------------------------------------------------------------------------
+
+    def _protect_secrets(self):
+        """Add every secret and every value derived from one to ``no_log_values``."""
+        api_key = self.params.get("api_key")
+        if api_key:
+            self.module.no_log_values.add(api_key)
+            self.module.no_log_values.add("Bearer %s" % api_key)
+        secret = self.params.get("v2_client_secret")
+        if secret:
+            self.module.no_log_values.add(secret)
+            # v2 reads use HTTP Basic with the secret as user name and an empty password.
+            basic = base64.b64encode(("%s:" % secret).encode("utf-8")).decode("ascii")
+            self.module.no_log_values.add(basic)
+            self.module.no_log_values.add("Basic %s" % basic)
+        if self.has_v2_credentials():
+            try:
+                self._basic_v2 = build_basic_v2(self.params["v2_client_id"], secret)
+            except NylasConfigError:
+                # Reported by basic_v2() when a module needs the value; a v2 read may not.
+                self._basic_v2 = None
+            else:
+                self.module.no_log_values.add(self._basic_v2)
+
+    def _check_numbers(self):
+        """Refuse a timeout, retry count or rate limit that the client cannot honour."""
+        problems = []
+        if self.params["timeout"] is not None and self.params["timeout"] <= 0:
+            problems.append("timeout must be a positive number of seconds")
+        if self.params["max_retries"] is not None and self.params["max_retries"] < 0:
+            problems.append("max_retries must be zero or more")
+        if self.params["rate_limit"] is not None and self.params["rate_limit"] < 0:
+            problems.append("rate_limit must be a number of requests per second >= 0 (0: no limit)")
+        if problems:
+            self.fail_json(msg="; ".join(problems))
+
+    def has_v2_credentials(self):
+        """Return whether both ``v2_client_id`` and ``v2_client_secret`` are set."""
+        return bool(self.params.get("v2_client_id")) and bool(self.params.get("v2_client_secret"))
+
+    def basic_v2(self):
+        """Return the ``BasicV2`` header value that proves ownership of the v2 application.
+
+        Fails (before any request) when the v2 credentials are missing or malformed, with a message
+        that names the problem and never the value.
+        """
+        if not self.has_v2_credentials():
+            self.fail_json(msg="v2_client_id and v2_client_secret are required (or NYLAS_V2_CLIENT_ID and "
+                               "NYLAS_V2_CLIENT_SECRET in the environment)")
+        if self._basic_v2 is None:
+            try:
+                self._basic_v2 = build_basic_v2(self.params["v2_client_id"], self.params["v2_client_secret"])
+            except NylasConfigError as e:
+                self.fail_from_error(e, msg="Invalid v2 credentials")
+            self.module.no_log_values.add(self._basic_v2)
+        return self._basic_v2
+
+    # -- clients -----------------------------------------------------------------------------------
+
+    def _connection_kwargs(self):
+        return dict(
+            region=self.params["region"],
+            validate_certs=self.params["validate_certs"],
+            timeout=self.params["timeout"],
+            max_retries=self.params["max_retries"],
+            rate_limit=self.params["rate_limit"],
+        )
+
+    @property
+    def client(self):
+        """The ``NylasV3Client``, built on first use; read-only in check mode."""
+        if self._client is None:
+            try:
+                self._client = NylasV3Client(
+                    self.params["api_key"],
+                    api_uri=self.params.get("api_uri"),
+                    read_only=self.check_mode,
+                    **self._connection_kwargs()
+                )
+            except NylasConfigError as e:
+                self.fail_from_error(e, msg="Invalid v3 connection settings")
+        return self._client
+
+    @property
+    def v2_client(self):
+        """The ``NylasV2Client``, built on first use, or ``None`` without v2 credentials."""
+        if self._v2_client is None and self.has_v2_credentials():
+            try:
+                self._v2_client = NylasV2Client(
+                    self.params["v2_client_id"],
+                    self.params["v2_client_secret"],
+                    api_uri=self.params.get("v2_api_uri"),
+                    **self._connection_kwargs()
+                )
+            except NylasConfigError as e:
+                self.fail_from_error(e, msg="Invalid v2 connection settings")
+        return self._v2_client
+
+    # -- results -----------------------------------------------------------------------------------
+
+    def fail_from_error(self, error, msg=None, **results):
+        """Fail the module from a client error, keeping the partial ``results`` gathered so far.
+
+        A ``NylasAPIError`` adds ``status``, ``error_type``, ``request_id``, ``method``, ``path``,
+        ``attempts`` and ``outcome_unknown``; the message reads ``<msg>: <error>``. Errors that are
+        not Nylas errors keep their traceback (``exception``). Secrets are masked by ``no_log_values``.
+        """
+        text = str(error)
+        failure = dict(results)
+        failure["msg"] = "%s: %s" % (msg, text) if msg else text
+        if isinstance(error, NylasAPIError):
+            for field in ERROR_FIELDS:
+                failure[field] = getattr(error, field, None)
+        elif isinstance(error, NylasCheckModeError):
+            failure["check_mode_violation"] = True
+        elif not isinstance(error, NylasError):
+            failure["exception"] = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        self.fail_json(**failure)
+
+    def exit_json(self, **kwargs):
+        """Exit successfully; ``diff`` is returned only when the run asked for it (``--diff``)."""
+        if not self.diff_mode:
+            kwargs.pop("diff", None)
+        self.module.exit_json(**kwargs)
+
+    def fail_json(self, **kwargs):
+        """Fail the module; ``diff`` is returned only when the run asked for it (``--diff``)."""
+        if not self.diff_mode:
+            kwargs.pop("diff", None)
+        kwargs.setdefault("msg", "Failed")
+        self.module.fail_json(**kwargs)
+
+    def warn(self, msg):
+        """Add a warning to the result."""
+        self.module.warn(msg)

@@ -1,0 +1,308 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nylas.migration contributors
+# BSD 2-Clause License (see https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+"""Pure planning functions: current state + wanted state -> actions. No I/O, no Ansible.
+
+Each function takes plain API objects (as the API spells them) and returns a decision, or raises
+``PlanningError`` with a message fit for ``fail_json``. Identifiers and regions are not secrets and
+are named in messages; secrets never reach this module.
+
+Generic helpers (``normalize``, ``differs``, ``diff_dicts``) compare as the API means it: ``None`` and
+an absent key are the same, lists declared as sets ignore order and repeats, and fields the server
+adds (absent from the wanted object) are ignored by ``differs``.
+"""
+
+from __future__ import annotations
+
+import json
+
+#: Mask shown in diffs instead of a secret value.
+MASK = "********"
+
+#: v2 integration / provider names -> the v3 connector provider the import makes of them
+#: (None: no v3 connector). Yahoo and AOL were IMAP accounts; Exchange accounts move to Microsoft.
+V2_PROVIDER_TO_CONNECTOR = {
+    "gmail": "google",
+    "google": "google",
+    "graph": "microsoft",
+    "office365": "microsoft",
+    "outlook": "microsoft",
+    "hotmail": "microsoft",
+    "exchange": "microsoft",
+    "microsoft": "microsoft",
+    "ews": "ews",
+    "eas": None,
+    "imap": "imap",
+    "yahoo": "imap",
+    "aol": "imap",
+    "icloud": "icloud",
+    "nylas": "virtual-calendar",
+    "virtual-calendar": "virtual-calendar",
+    "zoom": "zoom",
+}
+
+#: What an operator still has to do for an imported connector of this provider (migration step 3/4).
+CONNECTOR_SETUP_REASONS = {
+    "microsoft": "needs a new Azure app registration with Microsoft Graph scopes; set its client_id and "
+                 "client_secret on the v3 connector (nylas.migration.nylas_connector)",
+}
+
+#: Providers whose connector needs OAuth client credentials in ``settings`` to authenticate users.
+OAUTH_PROVIDERS = ("google", "microsoft", "zoom")
+
+
+class PlanningError(Exception):
+    """The wanted state cannot be reached safely from the current state; nothing was written."""
+
+
+# -- generic helpers ---------------------------------------------------------------------------------
+
+def _sort_key(value):
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def normalize(value, set_keys=()):
+    """Return ``value`` in a canonical form for comparison.
+
+    Dictionary entries whose value is ``None`` are dropped (null == absent), recursively. Lists under a
+    key named in ``set_keys`` are de-duplicated and sorted (compared as sets); other lists keep order.
+    """
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            item = normalize(item, set_keys)
+            if key in set_keys and isinstance(item, list):
+                item = sorted({_sort_key(i): i for i in item}.values(), key=_sort_key)
+            out[key] = item
+        return out
+    if isinstance(value, (list, tuple)):
+        return [normalize(item, set_keys) for item in value]
+    return value
+
+
+def differs(current, wanted, set_keys=()):
+    """Return the sorted keys of ``wanted`` whose value differs from ``current``.
+
+    Keys of ``current`` that ``wanted`` does not name (fields the server adds) are ignored; a wanted
+    ``None`` means "not managed". Nested dictionaries are compared the same way, recursively.
+    """
+    current = normalize(current or {}, set_keys)
+    wanted = normalize(wanted or {}, set_keys)
+    changed = []
+    for key, value in wanted.items():
+        have = current.get(key)
+        if isinstance(value, dict) and isinstance(have, dict):
+            if differs(have, value, set_keys):
+                changed.append(key)
+        elif have != value:
+            changed.append(key)
+    return sorted(changed)
+
+
+def _mask(key, value, secret_keys):
+    if key in secret_keys and value is not None:
+        return MASK
+    return value
+
+
+def diff_dicts(before, after, secret_keys=()):
+    """Return an Ansible ``diff`` (``{'before': {...}, 'after': {...}}``) with only the changed keys.
+
+    ``None`` and absent are equal. Values of keys in ``secret_keys`` are shown as ``********``.
+    """
+    before = normalize(before or {})
+    after = normalize(after or {})
+    out_before, out_after = {}, {}
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) == after.get(key):
+            continue
+        if key in before:
+            out_before[key] = _mask(key, before[key], secret_keys)
+        if key in after:
+            out_after[key] = _mask(key, after[key], secret_keys)
+    return {"before": out_before, "after": out_after}
+
+
+#: Keys whose values are masked by ``redact`` wherever they appear (connector settings and the like).
+SECRET_KEYS = ("client_secret", "secret", "password", "private_key", "refresh_token", "access_token",
+               "webhook_secret", "api_key")
+
+
+def redact(value, secret_keys=SECRET_KEYS):
+    """Return a copy of ``value`` with the values of ``secret_keys`` replaced by ``********``, recursively."""
+    if isinstance(value, dict):
+        return {k: (MASK if k in secret_keys and v is not None else redact(v, secret_keys)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(item, secret_keys) for item in value]
+    return value
+
+
+# -- link --------------------------------------------------------------------------------------------
+
+def check_region(application, region):
+    """Raise ``PlanningError`` when the v3 ``application`` is not in ``region``."""
+    app_region = (application or {}).get("region")
+    if app_region and region and str(app_region).lower() != str(region).lower():
+        raise PlanningError(
+            "The v3 application %s is in region '%s' but region is '%s'; a v2 application can only be "
+            "migrated to a v3 application of the same region"
+            % ((application or {}).get("application_id"), app_region, region))
+
+
+def plan_link(application, v2_client_id, region):
+    """Decide the link step: ``'none'`` when already linked to ``v2_client_id``, ``'link'`` otherwise.
+
+    Raises ``PlanningError`` when the v3 application is in another region than ``region`` or is
+    already linked to a different v2 application (never re-linked silently).
+    """
+    check_region(application, region)
+    linked = (application or {}).get("v2_application_id")
+    if not linked:
+        return "link"
+    if linked == v2_client_id:
+        return "none"
+    raise PlanningError(
+        "The v3 application %s is already linked to the v2 application %s, not to %s; refusing to re-link"
+        % ((application or {}).get("application_id"), linked, v2_client_id))
+
+
+def require_link(application, v2_client_id=None):
+    """Return the linked v2 application id, or raise ``PlanningError`` when there is no link.
+
+    With ``v2_client_id``, a link to another v2 application is also an error.
+    """
+    linked = (application or {}).get("v2_application_id")
+    app_id = (application or {}).get("application_id")
+    if not linked:
+        raise PlanningError(
+            "The v3 application %s is not linked to a v2 application; link it first "
+            "(nylas.migration.nylas_link_apps)" % app_id)
+    if v2_client_id and linked != v2_client_id:
+        raise PlanningError(
+            "The v3 application %s is linked to the v2 application %s, not to %s" % (app_id, linked, v2_client_id))
+    return linked
+
+
+# -- import ------------------------------------------------------------------------------------------
+
+def callback_uri_urls(callback_uris):
+    """Return the URLs of a list of v3 callback URI objects (or plain strings), in order, once each."""
+    urls = []
+    for item in callback_uris or []:
+        url = item.get("url") if isinstance(item, dict) else item
+        if url and url not in urls:
+            urls.append(url)
+    return urls
+
+
+def connector_providers(connectors):
+    """Return the sorted providers of a list of v3 connector objects (or plain provider names)."""
+    providers = set()
+    for item in connectors or []:
+        provider = item.get("provider") if isinstance(item, dict) else item
+        if provider:
+            providers.add(provider)
+    return sorted(providers)
+
+
+def v2_connector_providers(v2_application):
+    """Return the sorted v3 connector providers that the v2 application's integrations become.
+
+    Integrations are names (``gmail``) or objects with ``provider`` or ``name``. Names without a v3
+    connector (``eas``) are left out; unknown names are kept as they are.
+    """
+    providers = set()
+    for item in (v2_application or {}).get("integrations") or []:
+        name = item if not isinstance(item, dict) else (item.get("provider") or item.get("name"))
+        if not name:
+            continue
+        name = str(name).lower()
+        provider = V2_PROVIDER_TO_CONNECTOR.get(name, name)
+        if provider:
+            providers.add(provider)
+    return sorted(providers)
+
+
+def v2_webhook_count(v2_application):
+    """Return how many webhooks the v2 application has, or ``None`` when the read did not say."""
+    if not v2_application:
+        return None
+    webhooks = v2_application.get("webhooks")
+    if isinstance(webhooks, list):
+        return len(webhooks)
+    for key in ("webhook_count", "webhooks_count"):
+        if isinstance(v2_application.get(key), int):
+            return v2_application[key]
+    return None
+
+
+def plan_import(application, connectors, v2_application=None, force=False):
+    """Decide whether ``POST /v3/migration-tools/import-v2-app`` is needed.
+
+    The import is done when the v3 application carries every v2 redirect URI as a callback URI (known
+    only when v2 reads answer: ``v2_application``) and a connector exists for every provider the v2
+    integrations become. When the expected providers are unknown (v2 reads unavailable, or the v2
+    object does not list ``integrations``), the connectors alone decide: at least one must exist.
+    Branding is not compared (the operator may change it after the import). ``force`` always imports.
+
+    Returns a dict: ``needed`` (bool), ``reason`` (text), ``basis`` (``'v2'`` or ``'v3'``),
+    ``missing_callback_uris`` (URLs), ``missing_connectors`` (providers), ``expected_callback_uris``
+    and ``expected_connectors`` (``None`` when unknown).
+    """
+    application = application or {}
+    have_urls = callback_uri_urls(application.get("callback_uris"))
+    have_providers = connector_providers(connectors)
+    plan = dict(needed=False, reason="", basis="v3", missing_callback_uris=[], missing_connectors=[],
+                expected_callback_uris=None, expected_connectors=None)
+    if v2_application is not None:
+        expected_urls = callback_uri_urls(v2_application.get("redirect_uris"))
+        plan.update(basis="v2", expected_callback_uris=expected_urls,
+                    missing_callback_uris=[u for u in expected_urls if u not in have_urls])
+        if "integrations" in v2_application:
+            expected_providers = v2_connector_providers(v2_application)
+            plan.update(expected_connectors=expected_providers,
+                        missing_connectors=[p for p in expected_providers if p not in have_providers])
+    parts = []
+    if plan["missing_callback_uris"]:
+        parts.append("%d callback URI(s) missing" % len(plan["missing_callback_uris"]))
+    if plan["missing_connectors"]:
+        parts.append("connector(s) missing: %s" % ", ".join(plan["missing_connectors"]))
+    if plan["expected_connectors"] is None and not have_providers:
+        parts.append("the v3 application has no connector yet")
+    if parts:
+        plan.update(needed=True, reason="; ".join(parts))
+    elif plan["basis"] == "v2":
+        plan["reason"] = "the v3 application already has the v2 redirect URIs and connectors"
+    else:
+        plan["reason"] = "the v3 application already has connectors (%s)" % ", ".join(have_providers)
+    if force and not plan["needed"]:
+        plan.update(needed=True, reason="force is set")
+    return plan
+
+
+def connectors_needing_setup(connectors, v2_application=None):
+    """Return ``[{'provider': ..., 'reason': ...}]`` for connectors an operator still has to set up.
+
+    Microsoft connectors need a new Azure app registration; OAuth connectors without a ``client_id``
+    in their settings need credentials; providers the v2 integrations expect but that have no v3
+    connector need one created. Sorted by provider.
+    """
+    out = {}
+    for connector in connectors or []:
+        if not isinstance(connector, dict) or not connector.get("provider"):
+            continue
+        provider = connector["provider"]
+        if provider in CONNECTOR_SETUP_REASONS:
+            out[provider] = CONNECTOR_SETUP_REASONS[provider]
+        elif provider in OAUTH_PROVIDERS and not (connector.get("settings") or {}).get("client_id"):
+            out[provider] = ("has no OAuth client_id in its settings; set the provider app's client_id and "
+                             "client_secret (nylas.migration.nylas_connector)")
+    have = connector_providers(connectors)
+    for provider in v2_connector_providers(v2_application):
+        if provider not in have:
+            out[provider] = ("the v2 application has this integration but the v3 application has no "
+                             "connector for it; create it (nylas.migration.nylas_connector)")
+    return [dict(provider=p, reason=out[p]) for p in sorted(out)]

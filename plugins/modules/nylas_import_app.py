@@ -1,0 +1,346 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) nylas.migration contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: nylas_import_app
+short_description: Import a linked Nylas v2 application's settings into its v3 application
+version_added: 0.1.0
+description:
+  - Imports the settings of the v2 application linked to the v3 application of O(api_key)
+    (C(POST /v3/migration-tools/import-v2-app)), the second step of the Nylas v2 to v3 migration.
+    Nylas copies the website and icon URLs, the redirect URIs (as v3 callback URIs) and the
+    integrations (as v3 connectors). Webhooks are not migrated.
+  - Idempotent. The import is done when the v3 application carries every v2 redirect URI as a callback
+    URI and a connector exists for each provider the v2 integrations become. The v2 application is read
+    only when O(v2_client_id) and O(v2_client_secret) are given; when those reads fail (v2 is
+    deprecated) the module warns and decides from the v3 connectors alone (done when any exists).
+  - Requires the applications to be linked (M(nylas.migration.nylas_link_apps)); fails before any write
+    otherwise, or when the link names another v2 application than O(v2_client_id). In check mode, when
+    the link is missing and the v2 credentials are given, the module warns and predicts the import as it
+    would run after the link (so that a whole playbook can be checked before anything is linked).
+  - Reports the connectors an operator still has to set up (for example Microsoft needs a new Azure
+    app registration) and what the import does not migrate (webhooks).
+author:
+  - nylas.migration maintainers (@nylas-migration)
+options:
+  force:
+    description:
+      - Import even when the v3 application already seems to have the v2 settings.
+      - Nylas leaves existing connectors alone and adds only missing callback URIs.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - nylas.migration.nylas
+  - nylas.migration.nylas.attributes
+attributes:
+  check_mode:
+    support: full
+    description: In check mode the module reads the applications and connectors, makes no write and predicts the result.
+  diff_mode:
+    support: full
+    description: Shows the callback URIs and connector providers that the import adds.
+seealso:
+  - module: nylas.migration.nylas_link_apps
+"""
+
+EXAMPLES = r"""
+- name: Import the v2 settings into the v3 application
+  hosts: nylas_us
+  gather_facts: false
+  module_defaults:
+    group/nylas.migration.nylas:
+      api_key: "{{ nylas_api_key }}"
+      region: "{{ nylas_region }}"
+      api_uri: "{{ nylas_api_uri | default(omit) }}"
+      v2_client_id: "{{ nylas_v2_client_id }}"
+      v2_client_secret: "{{ nylas_v2_client_secret }}"
+      v2_api_uri: "{{ nylas_v2_api_uri | default(omit) }}"
+  tasks:
+    - name: Import the v2 application settings
+      nylas.migration.nylas_import_app:
+      register: imported
+
+    - name: Tell what is left to set up by hand
+      ansible.builtin.debug:
+        msg: "{{ item.provider }}: {{ item.reason }}"
+      loop: "{{ imported.connectors_needing_setup }}"
+
+    - name: Import again even if it seems done
+      nylas.migration.nylas_import_app:
+        force: true
+"""
+
+RETURN = r"""
+application:
+  description: The v3 application object after the import (in check mode, the current object with the predicted callback URIs).
+  returned: success
+  type: dict
+  sample:
+    application_id: app-us-acme
+    region: us
+    v2_application_id: v2-us-acme
+    callback_uris: [{"id": "cb-1", "platform": "web", "url": "https://app.example.com/oauth/callback"}]
+callback_uris:
+  description: The callback URIs of the v3 application after the import (predicted in check mode).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"id": "cb-1", "platform": "web", "url": "https://app.example.com/oauth/callback"}]
+connectors:
+  description:
+    - The connectors of the v3 application after the import (predicted in check mode), as the API returns them.
+    - Secret settings are masked.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"name": "Google", "provider": "google", "settings": {"client_id": "1234.apps.googleusercontent.com"}}]
+connectors_needing_setup:
+  description: The connectors an operator still has to set up, with the reason (migration steps 3 and 4).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    provider:
+      description: The connector provider.
+      type: str
+      sample: microsoft
+    reason:
+      description: What is left to do.
+      type: str
+      sample: needs a new Azure app registration with Microsoft Graph scopes
+  sample: [{"provider": "microsoft", "reason": "needs a new Azure app registration with Microsoft Graph scopes"}]
+not_migrated:
+  description: What the import does not migrate, with the v2 count when the v2 read told it.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    type:
+      description: The kind of object.
+      type: str
+      sample: webhooks
+    count:
+      description: How many the v2 application has, or null when unknown.
+      type: int
+      sample: 2
+    reason:
+      description: What to do instead.
+      type: str
+      sample: recreate them as v3 webhooks or Pub/Sub channels before moving users
+  sample: [{"type": "webhooks", "count": null, "reason": "recreate them as v3 webhooks or Pub/Sub channels"}]
+import_result:
+  description: The C(data) of the import response, a message string or an object.
+  returned: when the import was made
+  type: raw
+  sample: "v2 application v2-us-acme imported into v3 application app-us-acme"
+reason:
+  description: Why the import was (or would be) made, or why not.
+  returned: success
+  type: str
+  sample: 2 callback URI(s) missing
+basis:
+  description: C(v2) when the v2 application was read and compared, C(v3) when the decision came from v3 data alone.
+  returned: success
+  type: str
+  sample: v2
+diff:
+  description: The callback URI URLs and connector providers before and after (only changed keys; only with C(--diff)).
+  returned: when diff mode is on
+  type: dict
+  sample:
+    before: {"callback_uris": [], "connectors": []}
+    after: {"callback_uris": ["https://app.example.com/oauth/callback"], "connectors": ["google", "microsoft"]}
+status:
+  description: HTTP status of the failed request.
+  returned: failure, when the API answered
+  type: int
+  sample: 404
+error_type:
+  description: Nylas C(error.type) of the failure, or a client-side kind such as C(connection_error) or C(non_json_response).
+  returned: failure from the API
+  type: str
+  sample: not_found_error
+request_id:
+  description: Nylas request id of the failed request.
+  returned: failure, when the API sent one
+  type: str
+  sample: 5967ca40-a2d8-4ee0-a0e0-6f18ace39a90
+method:
+  description: HTTP method of the failed request.
+  returned: failure from the API
+  type: str
+  sample: POST
+path:
+  description: Path of the failed request (no query string).
+  returned: failure from the API
+  type: str
+  sample: /v3/migration-tools/import-v2-app
+attempts:
+  description: How many times the failed request was sent.
+  returned: failure from the API
+  type: int
+  sample: 1
+outcome_unknown:
+  description: Whether the failed write may have happened (the module re-reads the state to decide).
+  returned: failure from the API
+  type: bool
+  sample: false
+"""
+
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import (
+    NylasAPIError,
+    NylasConfigError,
+    NylasError,
+)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import (
+    PlanningError,
+    callback_uri_urls,
+    check_region,
+    connector_providers,
+    connectors_needing_setup,
+    diff_dicts,
+    plan_import,
+    redact,
+    require_link,
+    v2_webhook_count,
+)
+
+WEBHOOKS_REASON = ("webhooks are not migrated by the import; recreate them as v3 webhooks or Pub/Sub channels "
+                   "(nylas.migration.nylas_webhook) before moving users")
+
+
+class ImportRun:
+    """One run of the module: reads, plan, apply, result (the partial result is kept for failures)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.client = module.client
+        self.result = dict(changed=False)
+
+    def fail(self, error, msg):
+        """Fail from a client error with the results gathered so far."""
+        self.module.fail_from_error(error, msg=msg, **self.result)
+
+    def read_v3(self):
+        """Return ``(application, callback_uris, connectors)`` of the v3 application."""
+        try:
+            application = self.client.get_application()
+        except NylasError as e:
+            self.fail(e, "Failed to read the v3 application")
+        callback_uris = application.get("callback_uris") if isinstance(application, dict) else None
+        try:
+            if not isinstance(callback_uris, list):
+                callback_uris = self.client.list_redirect_uris() or []
+            connectors = self.client.list_connectors() or []
+        except NylasError as e:
+            self.fail(e, "Failed to read the v3 application's callback URIs and connectors")
+        return application, callback_uris, connectors
+
+    def read_v2(self):
+        """Return the v2 application, or ``None`` when there are no v2 credentials or the read fails."""
+        if not self.module.has_v2_credentials():
+            return None
+        v2_client = self.module.v2_client
+        try:
+            return v2_client.get_application()
+        except NylasConfigError as e:
+            self.fail(e, "Invalid v2 settings")
+        except NylasError as e:
+            self.module.warn("Could not read the v2 application (%s); deciding from the v3 connectors alone" % e)
+        return None
+
+    def link_pending(self, application):
+        """In check mode: whether the link is missing but would be made by an earlier link task.
+
+        A playbook run with ``--check`` does not make the link, so the import is predicted as it would
+        run after it (with a warning) instead of failing, when the v2 credentials are given.
+        """
+        if application.get("v2_application_id") or not self.module.has_v2_credentials():
+            return False
+        self.module.warn("The v3 application %s is not linked to a v2 application yet; predicting the import "
+                         "as it would run once nylas.migration.nylas_link_apps has linked it to %s"
+                         % (application.get("application_id"), self.module.params["v2_client_id"]))
+        return True
+
+    def run(self):
+        """Read, plan, import when needed (not in check mode) and exit."""
+        module = self.module
+        application, callback_uris, connectors = self.read_v3()
+        self.result.update(application=application, callback_uris=callback_uris, connectors=redact(connectors))
+        try:
+            check_region(application, module.params["region"])
+            if not (module.check_mode and self.link_pending(application)):
+                require_link(application, module.params.get("v2_client_id"))
+        except PlanningError as e:
+            module.fail_json(msg=str(e), **self.result)
+
+        v2_application = self.read_v2()
+        app_for_plan = dict(application, callback_uris=callback_uris)
+        plan = plan_import(app_for_plan, connectors, v2_application, force=module.params["force"])
+        self.result.update(reason=plan["reason"], basis=plan["basis"])
+        before = dict(callback_uris=callback_uris, connectors=connectors)
+
+        if plan["needed"]:
+            self.result["changed"] = True
+            if module.check_mode:
+                callback_uris = callback_uris + [dict(platform="web", url=u) for u in plan["missing_callback_uris"]]
+                connectors = connectors + [dict(provider=p) for p in plan["missing_connectors"]]
+                application = dict(application, callback_uris=callback_uris)
+            else:
+                application, callback_uris, connectors = self.apply(v2_application)
+
+        webhook_count = v2_webhook_count(v2_application)
+        if self.result["changed"] and webhook_count:
+            module.warn("The v2 application has %d webhook(s); %s" % (webhook_count, WEBHOOKS_REASON))
+        self.result.update(
+            application=application,
+            callback_uris=callback_uris,
+            connectors=redact(connectors),
+            connectors_needing_setup=connectors_needing_setup(connectors, v2_application),
+            not_migrated=[dict(type="webhooks", count=webhook_count, reason=WEBHOOKS_REASON)],
+            diff=diff_dicts(
+                dict(callback_uris=sorted(callback_uri_urls(before["callback_uris"])),
+                     connectors=connector_providers(before["connectors"])),
+                dict(callback_uris=sorted(callback_uri_urls(callback_uris)),
+                     connectors=connector_providers(connectors)),
+            ),
+        )
+        module.exit_json(**self.result)
+
+    def apply(self, v2_application):
+        """Make the import and return the re-read ``(application, callback_uris, connectors)``."""
+        try:
+            self.result["import_result"] = self.client.import_v2_app()
+        except NylasAPIError as e:
+            if not e.outcome_unknown:
+                self.result["changed"] = False
+                self.fail(e, "Failed to import the v2 application")
+            # The import may have happened: re-read and decide.
+            application, callback_uris, connectors = self.read_v3()
+            plan = plan_import(dict(application, callback_uris=callback_uris), connectors, v2_application)
+            if plan["needed"]:
+                self.fail(e, "Failed to import the v2 application (outcome unknown, and the v3 application "
+                             "does not show the import)")
+            self.module.warn("The import request failed (%s) but the v3 application shows the import; "
+                             "treating it as made" % e)
+            return application, callback_uris, connectors
+        except NylasError as e:
+            self.result["changed"] = False
+            self.fail(e, "Failed to import the v2 application")
+        return self.read_v3()
+
+
+def main():
+    """Module entry point."""
+    module = NylasModule(argument_spec=dict(force=dict(type="bool", default=False)), supports_check_mode=True)
+    ImportRun(module).run()
+
+
+if __name__ == "__main__":
+    main()

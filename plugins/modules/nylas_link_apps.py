@@ -1,0 +1,210 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) nylas.migration contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: nylas_link_apps
+short_description: Link a Nylas v2 application to its v3 application
+version_added: 0.1.0
+description:
+  - Links the v2 application given by O(v2_client_id) and O(v2_client_secret) to the v3 application
+    of O(api_key), the first step of the Nylas v2 to v3 migration
+    (C(POST /v3/migration-tools/link-v2v3-apps)).
+  - Idempotent. Reads the v3 application first; when it is already linked to O(v2_client_id)
+    nothing is sent.
+  - Refuses, before any write, a v3 application already linked to a different v2 application
+    (never re-linked silently) and a v3 application whose C(region) differs from O(region).
+  - O(v2_client_id) and O(v2_client_secret) are required by this module. They are checked for
+    surrounding whitespace, newlines and non-ASCII characters before any request.
+author:
+  - nylas.migration maintainers (@nylas-migration)
+extends_documentation_fragment:
+  - nylas.migration.nylas
+  - nylas.migration.nylas.attributes
+attributes:
+  check_mode:
+    support: full
+    description: In check mode the module reads the v3 application, makes no write and predicts C(changed).
+  diff_mode:
+    support: full
+    description: Shows the C(v2_application_id) of the v3 application before and after.
+notes:
+  - The v3 application must be in the same region as the v2 application; Nylas rejects a cross-region link.
+seealso:
+  - module: nylas.migration.nylas_import_app
+"""
+
+EXAMPLES = r"""
+- name: Link the v2 application to its v3 application
+  hosts: nylas_us
+  gather_facts: false
+  module_defaults:
+    group/nylas.migration.nylas:
+      api_key: "{{ nylas_api_key }}"
+      region: "{{ nylas_region }}"
+      api_uri: "{{ nylas_api_uri | default(omit) }}"
+      v2_client_id: "{{ nylas_v2_client_id }}"
+      v2_client_secret: "{{ nylas_v2_client_secret }}"
+      v2_api_uri: "{{ nylas_v2_api_uri | default(omit) }}"
+  tasks:
+    - name: Link the applications
+      nylas.migration.nylas_link_apps:
+      register: link
+
+    - name: Show the linked v2 application id
+      ansible.builtin.debug:
+        msg: "{{ link.application.application_id }} is linked to {{ link.application.v2_application_id }}"
+"""
+
+RETURN = r"""
+application:
+  description:
+    - The v3 application object, as the API returns it.
+    - In check mode, when a link would be made, the current object with the predicted C(v2_application_id).
+  returned: success
+  type: dict
+  contains:
+    application_id:
+      description: The v3 application id.
+      type: str
+      sample: app-us-acme
+    region:
+      description: The region of the v3 application.
+      type: str
+      sample: us
+    environment:
+      description: The environment of the v3 application.
+      type: str
+      sample: production
+    v2_application_id:
+      description: The client id of the linked v2 application.
+      type: str
+      sample: v2-us-acme
+    branding:
+      description: Name, icon URL, website URL and description of the application.
+      type: dict
+      sample: {"name": "Acme"}
+    callback_uris:
+      description: The callback URIs of the application.
+      type: list
+      elements: dict
+      sample: [{"id": "cb-1", "platform": "web", "url": "https://app.example.com/oauth/callback"}]
+  sample:
+    application_id: app-us-acme
+    region: us
+    environment: production
+    v2_application_id: v2-us-acme
+diff:
+  description: The C(v2_application_id) of the v3 application before and after (only with C(--diff)).
+  returned: when diff mode is on
+  type: dict
+  sample: {"before": {"v2_application_id": null}, "after": {"v2_application_id": "v2-us-acme"}}
+status:
+  description: HTTP status of the failed request.
+  returned: failure, when the API answered
+  type: int
+  sample: 401
+error_type:
+  description: Nylas C(error.type) of the failure, or a client-side kind such as C(connection_error) or C(non_json_response).
+  returned: failure from the API
+  type: str
+  sample: invalid_request_error
+request_id:
+  description: Nylas request id of the failed request.
+  returned: failure, when the API sent one
+  type: str
+  sample: 5967ca40-a2d8-4ee0-a0e0-6f18ace39a90
+method:
+  description: HTTP method of the failed request.
+  returned: failure from the API
+  type: str
+  sample: POST
+path:
+  description: Path of the failed request (no query string).
+  returned: failure from the API
+  type: str
+  sample: /v3/migration-tools/link-v2v3-apps
+attempts:
+  description: How many times the failed request was sent.
+  returned: failure from the API
+  type: int
+  sample: 1
+outcome_unknown:
+  description: Whether the failed write may have happened (the module re-reads the application to decide).
+  returned: failure from the API
+  type: bool
+  sample: false
+"""
+
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import PlanningError, plan_link
+
+
+def link_diff(before, after):
+    """Return the ``diff`` of the ``v2_application_id`` field of two application objects."""
+    return {
+        "before": {"v2_application_id": (before or {}).get("v2_application_id")},
+        "after": {"v2_application_id": (after or {}).get("v2_application_id")},
+    }
+
+
+def run_module():
+    """Read the v3 application, plan the link and make it unless it exists (or in check mode)."""
+    module = NylasModule(argument_spec={}, supports_check_mode=True)
+    v2_client_id = module.params.get("v2_client_id")
+    basic_v2 = module.basic_v2()  # fails on missing or malformed v2 credentials, before any request
+    client = module.client
+
+    try:
+        before = client.get_application()
+    except NylasError as e:
+        module.fail_from_error(e, msg="Failed to read the v3 application", changed=False)
+
+    try:
+        action = plan_link(before, v2_client_id, module.params["region"])
+    except PlanningError as e:
+        module.fail_json(msg=str(e), changed=False, application=before)
+
+    after = before
+    if action == "link":
+        if module.check_mode:
+            after = dict(before, v2_application_id=v2_client_id)
+        else:
+            try:
+                after = client.link_v2_app(basic_v2)
+            except NylasAPIError as e:
+                after = _resolve_unknown_outcome(module, e, before, v2_client_id)
+            except NylasError as e:
+                module.fail_from_error(e, msg="Failed to link the v2 application %s" % v2_client_id,
+                                       changed=False, application=before)
+
+    module.exit_json(changed=action == "link", application=after, diff=link_diff(before, after))
+
+
+def _resolve_unknown_outcome(module, error, before, v2_client_id):
+    """After a failed link, re-read the application when the outcome is unknown; fail unless linked."""
+    msg = "Failed to link the v2 application %s" % v2_client_id
+    if error.outcome_unknown:
+        try:
+            current = module.client.get_application()
+        except NylasError:
+            current = None
+        if current and current.get("v2_application_id") == v2_client_id:
+            module.warn("The link request failed (%s) but the application is now linked; "
+                        "treating the link as made" % error)
+            return current
+    module.fail_from_error(error, msg=msg, changed=False, application=before)
+
+
+def main():
+    """Module entry point."""
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

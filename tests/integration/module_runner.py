@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run a real module of the collection in a subprocess, the way Ansible runs it on a host.
+
+``run_module("nylas_link_apps", {...}, check_mode=True, diff=True)`` writes
+``{"ANSIBLE_MODULE_ARGS": {..., "_ansible_check_mode": ..., "_ansible_diff": ...}}`` to a temporary
+file and runs ``python -m ansible_collections.nylas.migration.plugins.modules.<name> <file>`` with
+``PYTHONPATH`` pointing at a temporary collections root (outside the repository) whose
+``ansible_collections/nylas/migration`` links to this checkout. Returns a ``ModuleResult``:
+``rc``, ``result`` (the parsed JSON, or ``None`` when stdout is not JSON) and ``raw`` (stdout and
+stderr together, to search for leaked secrets).
+
+Also the demo identities and helpers that the module tests share (``module_args``, ``writes``,
+``assert_no_secrets``, ...).
+
+The child gets a clean environment: every ``NYLAS_*`` variable of the caller is removed, then
+``env`` is applied (to test the env fallbacks).
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import namedtuple
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MODULE_PACKAGE = "ansible_collections.nylas.migration.plugins.modules"
+
+#: One module run: exit code, parsed result (dict or None) and the raw stdout + stderr.
+ModuleResult = namedtuple("ModuleResult", ["rc", "result", "raw"])
+
+_ROOT = None
+_ROOT_LOCK = threading.Lock()
+
+
+def collections_root():
+    """Return (creating it once per process) a temporary collections root linking to the checkout."""
+    global _ROOT  # pylint: disable=global-statement
+    with _ROOT_LOCK:
+        if _ROOT is None:
+            root = tempfile.mkdtemp(prefix="nylas-modules-")
+            atexit.register(shutil.rmtree, root, True)
+            namespace = os.path.join(root, "ansible_collections", "nylas")
+            os.makedirs(namespace)
+            os.symlink(REPO_ROOT, os.path.join(namespace, "migration"))
+            _ROOT = root
+    return _ROOT
+
+
+def run_module(name, args, check_mode=False, diff=False, env=None, timeout=300):
+    """Run module ``name`` with ``args``; return ``ModuleResult(rc, result, raw)``."""
+    module_args = dict(args)
+    module_args["_ansible_check_mode"] = bool(check_mode)
+    module_args["_ansible_diff"] = bool(diff)
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("NYLAS_")}
+    child_env.update(env or {})
+    child_env["PYTHONPATH"] = collections_root()
+    fd, path = tempfile.mkstemp(prefix="nylas-args-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"ANSIBLE_MODULE_ARGS": module_args}, handle)
+        proc = subprocess.run(
+            [sys.executable, "-m", "%s.%s" % (MODULE_PACKAGE, name), path],
+            capture_output=True, text=True, env=child_env, timeout=timeout, cwd=tempfile.gettempdir(),
+            check=False,
+        )
+    finally:
+        os.unlink(path)
+    return ModuleResult(proc.returncode, _parse(proc.stdout), proc.stdout + proc.stderr)
+
+
+def _parse(stdout):
+    """Return the JSON object a module printed, or ``None``."""
+    text = stdout.strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        start = text.find("{")
+        if start < 0:
+            return None
+        try:
+            return json.loads(text[start:])
+        except ValueError:
+            return None
+
+
+# -- helpers shared by the module tests -----------------------------------------------------------
+
+#: Demo seed identities (fake simulator credentials, see simulator/seeds/demo.yaml).
+IDENTITIES = {
+    "us-acme": dict(api_key="nyk_sim_us_acme_DEMO_NOT_A_REAL_KEY", v2_client_id="v2-us-acme",
+                    v2_client_secret="sim-v2-secret-us-acme-DEMO"),
+    "us-globex": dict(api_key="nyk_sim_us_globex_DEMO_NOT_A_REAL_KEY", v2_client_id="v2-us-globex",
+                      v2_client_secret="sim-v2-secret-us-globex-DEMO"),
+    "eu-initech": dict(api_key="nyk_sim_eu_initech_DEMO_NOT_A_REAL_KEY", v2_client_id="v2-eu-initech",
+                       v2_client_secret="sim-v2-secret-eu-initech-DEMO"),
+}
+
+#: An HTML error page such as a proxy sends.
+HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"
+
+
+def module_args(sim, identity="us-acme", v2=True, **extra):
+    """Return module arguments for ``identity`` against simulator ``sim`` (fast retries)."""
+    ident = IDENTITIES[identity]
+    args = dict(api_key=ident["api_key"], region=sim.region, api_uri=sim.url, max_retries=1)
+    if v2:
+        args.update(v2_client_id=ident["v2_client_id"], v2_client_secret=ident["v2_client_secret"],
+                    v2_api_uri=sim.url)
+    args.update(extra)
+    return args
+
+
+def secrets_of(identity="us-acme"):
+    """Return every secret value of ``identity`` and the values derived from them."""
+    ident = IDENTITIES[identity]
+    basic_v2 = base64.b64encode(("%s:%s" % (ident["v2_client_id"], ident["v2_client_secret"])).encode()).decode()
+    basic = base64.b64encode(("%s:" % ident["v2_client_secret"]).encode()).decode()
+    return [ident["api_key"], ident["v2_client_secret"], basic_v2, "Bearer " + ident["api_key"], basic]
+
+
+def assert_no_secrets(raw, identity="us-acme"):
+    """Assert that no secret of ``identity`` appears in a module's raw output."""
+    for secret in secrets_of(identity):
+        assert secret not in raw, "a secret leaked into the module output"
+
+
+def last_seq(sim):
+    """Return the sequence number of the simulator's last logged request (0 when none)."""
+    entries = sim.requests_log()
+    return entries[-1]["seq"] if entries else 0
+
+
+def writes(sim, since=None):
+    """Return ``(method, path)`` of the non-GET requests logged after ``since``."""
+    return [(e["method"], e["path"]) for e in sim.requests_log(since=since) if e["method"] not in ("GET", "HEAD")]
+
+
+def requests_to(sim, path, since=None):
+    """Return the logged requests to ``path`` after ``since``."""
+    return [e for e in sim.requests_log(since=since) if e["path"] == path]
+
+
+def error_fields(result):
+    """Return the error fields of a failed result."""
+    return {k: result.get(k) for k in ("status", "error_type", "request_id", "method", "path", "attempts")}

@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the module wrapper (plugins/module_utils/nylas_module.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.nylas.migration.plugins.module_utils import nylas_module
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import (
+    NylasAPIError,
+    NylasCheckModeError,
+    NylasConfigError,
+    NylasV2Client,
+    NylasV3Client,
+    build_basic_v2,
+)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, nylas_argument_spec
+
+API_KEY = "nyk_wrapper_TEST_KEY_42"
+V2_ID = "v2-wrapper"
+V2_SECRET = "wrapper-v2-secret-XYZ"
+BASIC_V2 = build_basic_v2(V2_ID, V2_SECRET)
+ENV_VARS = ("NYLAS_API_KEY", "NYLAS_REGION", "NYLAS_API_URI", "NYLAS_V2_CLIENT_ID", "NYLAS_V2_CLIENT_SECRET",
+            "NYLAS_V2_API_URI")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def make(args, check_mode=False, diff=False, **kwargs):
+    module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+    with patch_module_args(module_args):
+        return NylasModule(**kwargs)
+
+
+def finish(capsys, call, args=None):
+    """Run ``call`` (an exit/fail), return (rc, parsed result, raw output).
+
+    ``exit_json`` needs the serialization profile that ``patch_module_args`` sets, hence the context.
+    """
+    with patch_module_args(args or {}), pytest.raises(SystemExit) as exc:
+        call()
+    captured = capsys.readouterr()
+    # warnings go to stderr instead of the result when the controller is loaded (pytest-ansible)
+    return exc.value.code, json.loads(captured.out), captured.out + captured.err
+
+
+def test_argument_spec_shape():
+    spec = nylas_argument_spec()
+    assert set(spec) == {"api_key", "region", "api_uri", "v2_client_id", "v2_client_secret", "v2_api_uri",
+                         "validate_certs", "timeout", "max_retries", "rate_limit"}
+    assert spec["api_key"]["no_log"] is True and spec["api_key"]["required"] is True
+    assert spec["v2_client_secret"]["no_log"] is True
+    assert spec["region"]["choices"] == ["us", "eu"] and spec["region"]["default"] == "us"
+    assert spec["rate_limit"]["default"] == 20.0
+    assert spec["timeout"]["default"] == 30 and spec["max_retries"]["default"] == 5
+    for name, env in (("api_key", "NYLAS_API_KEY"), ("region", "NYLAS_REGION"), ("api_uri", "NYLAS_API_URI"),
+                      ("v2_client_id", "NYLAS_V2_CLIENT_ID"), ("v2_client_secret", "NYLAS_V2_CLIENT_SECRET"),
+                      ("v2_api_uri", "NYLAS_V2_API_URI")):
+        assert spec[name]["fallback"][1] == [env]
+    # a fresh copy each call: modules may change theirs
+    spec["api_key"]["required"] = False
+    assert nylas_argument_spec()["api_key"]["required"] is True
+
+
+def test_env_fallbacks(monkeypatch):
+    monkeypatch.setenv("NYLAS_API_KEY", API_KEY)
+    monkeypatch.setenv("NYLAS_REGION", "eu")
+    monkeypatch.setenv("NYLAS_API_URI", "http://127.0.0.1:8080")
+    monkeypatch.setenv("NYLAS_V2_CLIENT_ID", V2_ID)
+    monkeypatch.setenv("NYLAS_V2_CLIENT_SECRET", V2_SECRET)
+    monkeypatch.setenv("NYLAS_V2_API_URI", "http://127.0.0.1:8081")
+    module = make({})
+    assert module.params["api_key"] == API_KEY
+    assert module.params["region"] == "eu"
+    assert module.params["api_uri"] == "http://127.0.0.1:8080"
+    assert module.has_v2_credentials()
+    assert module.params["v2_api_uri"] == "http://127.0.0.1:8081"
+
+
+def test_parameter_wins_over_env(monkeypatch):
+    monkeypatch.setenv("NYLAS_REGION", "eu")
+    module = make(dict(api_key=API_KEY, region="us"))
+    assert module.params["region"] == "us"
+
+
+def test_missing_api_key_fails(capsys):
+    rc, result, dummy = finish(capsys, NylasModule, dict(region="us"))
+    assert rc == 1 and "api_key" in result["msg"]
+
+
+def test_module_spec_merged_and_kwargs_passed(capsys):
+    module = make(dict(api_key=API_KEY, force=True), argument_spec=dict(force=dict(type="bool", default=False)))
+    assert module.params["force"] is True
+    rc, result, dummy = finish(capsys, lambda: NylasModule(
+        argument_spec=dict(a=dict(type="str"), b=dict(type="str")), mutually_exclusive=[["a", "b"]]),
+        dict(api_key=API_KEY, a="x", b="y"))
+    assert rc == 1 and "mutually exclusive" in result["msg"]
+
+
+def test_flags():
+    module = make(dict(api_key=API_KEY), check_mode=True, diff=True)
+    assert module.check_mode is True and module.diff_mode is True
+    module = make(dict(api_key=API_KEY))
+    assert module.check_mode is False and module.diff_mode is False
+
+
+def test_secrets_in_no_log_values():
+    module = make(dict(api_key=API_KEY, v2_client_id=V2_ID, v2_client_secret=V2_SECRET))
+    values = module.module.no_log_values
+    for secret in (API_KEY, "Bearer " + API_KEY, V2_SECRET, BASIC_V2):
+        assert secret in values
+
+
+def test_clients_are_lazy_and_read_only_in_check_mode():
+    module = make(dict(api_key=API_KEY, api_uri="http://127.0.0.1:9"), check_mode=True)
+    assert module._client is None
+    client = module.client
+    assert isinstance(client, NylasV3Client) and client.read_only is True
+    assert module.client is client
+    with pytest.raises(NylasCheckModeError):
+        client.import_v2_app()
+    assert make(dict(api_key=API_KEY, api_uri="http://127.0.0.1:9")).client.read_only is False
+
+
+def test_client_gets_connection_settings(monkeypatch):
+    seen = {}
+
+    class Recorder:
+        def __init__(self, api_key, **kwargs):
+            seen.update(kwargs, api_key=api_key)
+
+    monkeypatch.setattr(nylas_module, "NylasV3Client", Recorder)
+    module = make(dict(api_key=API_KEY, region="eu", api_uri="http://127.0.0.1:1", validate_certs=False,
+                       timeout=7, max_retries=2, rate_limit=3.5))
+    module.client
+    assert seen == dict(api_key=API_KEY, region="eu", api_uri="http://127.0.0.1:1", validate_certs=False,
+                        timeout=7, max_retries=2, rate_limit=3.5, read_only=False)
+
+
+def test_v2_client_none_without_credentials():
+    module = make(dict(api_key=API_KEY, v2_client_id=V2_ID))
+    assert not module.has_v2_credentials()
+    assert module.v2_client is None
+
+
+def test_v2_client_built_with_credentials():
+    module = make(dict(api_key=API_KEY, v2_client_id=V2_ID, v2_client_secret=V2_SECRET,
+                       v2_api_uri="http://127.0.0.1:9"))
+    assert isinstance(module.v2_client, NylasV2Client)
+
+
+def test_basic_v2_value():
+    module = make(dict(api_key=API_KEY, v2_client_id=V2_ID, v2_client_secret=V2_SECRET))
+    assert module.basic_v2() == BASIC_V2
+
+
+def test_basic_v2_requires_credentials(capsys):
+    module = make(dict(api_key=API_KEY))
+    rc, result, dummy = finish(capsys, module.basic_v2)
+    assert rc == 1 and "v2_client_id and v2_client_secret are required" in result["msg"]
+
+
+def test_basic_v2_refuses_trailing_newline_without_echoing(capsys):
+    secret = V2_SECRET + "\n"
+    module = make(dict(api_key=API_KEY, v2_client_id=V2_ID, v2_client_secret=secret))
+    rc, result, raw = finish(capsys, module.basic_v2)
+    assert rc == 1
+    assert "v2_client_secret" in result["msg"] and "newline" in result["msg"]
+    assert V2_SECRET not in raw
+
+
+def test_bad_api_uri_fails_clearly(capsys):
+    module = make(dict(api_key=API_KEY, api_uri="http://example.com"))
+    rc, result, dummy = finish(capsys, lambda: module.client)
+    assert rc == 1
+    assert result["msg"].startswith("Invalid v3 connection settings: api_uri uses plain http://")
+
+
+def test_region_api_uri_mismatch_fails(capsys):
+    module = make(dict(api_key=API_KEY, region="us", api_uri="https://api.eu.nylas.com"))
+    rc, result, dummy = finish(capsys, lambda: module.client)
+    assert rc == 1 and "region" in result["msg"] and "eu" in result["msg"]
+
+
+@pytest.mark.parametrize("option, value, text", [
+    ("timeout", 0, "timeout"), ("max_retries", -1, "max_retries"), ("rate_limit", -1.0, "rate_limit")])
+def test_numbers_checked(capsys, option, value, text):
+    rc, result, dummy = finish(capsys, NylasModule, {"api_key": API_KEY, option: value})
+    assert rc == 1 and text in result["msg"]
+
+
+def test_fail_from_api_error_fields_and_partial_results(capsys):
+    module = make(dict(api_key=API_KEY, v2_client_id=V2_ID, v2_client_secret=V2_SECRET))
+    error = NylasAPIError("Too many requests", status=429, error_type="rate_limit_error", request_id="rid-1",
+                          method="POST", path="/v3/migration-tools/import-v2-app", attempts=6)
+    rc, result, raw = finish(capsys, lambda: module.fail_from_error(error, msg="Failed to import", changed=True,
+                                                                    application={"application_id": "a"}))
+    assert rc == 1
+    assert result["msg"] == "Failed to import: HTTP 429 rate_limit_error: Too many requests (request_id=rid-1)"
+    assert result["status"] == 429 and result["error_type"] == "rate_limit_error"
+    assert result["request_id"] == "rid-1" and result["method"] == "POST" and result["attempts"] == 6
+    assert result["path"] == "/v3/migration-tools/import-v2-app" and result["outcome_unknown"] is False
+    assert result["changed"] is True and result["application"] == {"application_id": "a"}
+    assert "exception" not in result
+
+
+def test_fail_from_error_masks_secrets(capsys):
+    module = make(dict(api_key=API_KEY, v2_client_id=V2_ID, v2_client_secret=V2_SECRET))
+    error = NylasAPIError("echo Bearer %s %s %s" % (API_KEY, V2_SECRET, BASIC_V2), status=400)
+    rc, dummy, raw = finish(capsys, lambda: module.fail_from_error(error))
+    assert rc == 1
+    for secret in (API_KEY, V2_SECRET, BASIC_V2):
+        assert secret not in raw
+
+
+def test_fail_from_config_and_check_mode_errors(capsys):
+    module = make(dict(api_key=API_KEY))
+    rc, result, dummy = finish(capsys, lambda: module.fail_from_error(NylasConfigError("api_uri is bad"), msg="Bad"))
+    assert rc == 1 and result["msg"] == "Bad: api_uri is bad" and "status" not in result
+    rc, result, dummy = finish(capsys, lambda: module.fail_from_error(NylasCheckModeError("refusing POST /x")))
+    assert rc == 1 and result["msg"] == "refusing POST /x" and result["check_mode_violation"] is True
+
+
+def test_fail_from_unexpected_error_keeps_traceback(capsys):
+    module = make(dict(api_key=API_KEY))
+    error = RuntimeError("unexpected")
+    rc, result, dummy = finish(capsys, lambda: module.fail_from_error(error, msg="Oops"))
+    assert rc == 1 and result["msg"] == "Oops: unexpected"
+    # ansible-core 2.19 returns the traceback only when traceback capture is enabled
+    assert "RuntimeError" in result.get("exception", "RuntimeError")
+
+
+def test_diff_only_in_diff_mode(capsys):
+    diff = {"before": {"a": 1}, "after": {"a": 2}}
+    rc, result, dummy = finish(capsys, lambda: make(dict(api_key=API_KEY)).exit_json(changed=True, diff=diff))
+    assert rc == 0 and "diff" not in result
+    rc, result, dummy = finish(capsys, lambda: make(dict(api_key=API_KEY), diff=True).exit_json(changed=True, diff=diff))
+    assert rc == 0 and result["diff"] == diff
+
+
+def test_warn(capsys):
+    module = make(dict(api_key=API_KEY))
+    module.warn("careful")
+    rc, result, raw = finish(capsys, lambda: module.exit_json(changed=False))
+    assert rc == 0 and "careful" in raw
+
+
+def test_missing_requests(monkeypatch, capsys):
+    monkeypatch.setattr(nylas_module, "HAS_REQUESTS", False)
+    rc, result, dummy = finish(capsys, NylasModule, dict(api_key=API_KEY))
+    assert rc == 1 and "requests" in result["msg"]
