@@ -1,0 +1,352 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) nylas.migration contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: nylas_webhook
+short_description: Create, update or delete a Nylas v3 webhook destination
+version_added: 0.1.0
+description:
+  - Manages the webhook destination of one O(webhook_url) in the v3 application of O(api_key),
+    step 5 of the Nylas v2 to v3 migration (C(POST /v3/webhooks), C(PUT /v3/webhooks/{id}),
+    C(DELETE /v3/webhooks/{id})). The v2 import does not migrate webhooks.
+  - Subscribe to v3 notifications before moving any account, so that no change made during the
+    migration is missed.
+  - Idempotent. Reads C(GET /v3/webhooks), matches the destination by its exact URL, and writes
+    only what differs. O(trigger_types) and O(notification_email_addresses) are compared as sets
+    (order and repeats never make a change); options not given are not managed; fields the server
+    adds (C(id), C(status), timestamps) are ignored.
+  - Several destinations with the same URL make V(present) fail before any write (which one to
+    manage is ambiguous); V(absent) deletes them all.
+  - Nylas returns the webhook secret (used to verify the C(X-Nylas-Signature) of notifications)
+    once, in the answer to the creation, and never again. The module never puts it in C(webhook),
+    in the diff, in warnings or in messages. With O(return_secret=false) (the default) it is
+    discarded (with a warning), so nothing can leak; with O(return_secret=true) it is returned
+    under RV(webhook_secret), and only to a task that runs with C(no_log) set to true, so the playbook
+    never prints it and the job log never stores it. See the examples for saving it to a
+    vault-encrypted file.
+author:
+  - nylas.migration maintainers (@nylas-migration)
+options:
+  webhook_url:
+    description:
+      - The URL Nylas sends the notifications to; it identifies the destination (exact match).
+      - Nylas only accepts HTTPS URLs, plain HTTP only for C(localhost).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the destination or updates it to match; V(absent) deletes it.
+      - Deleting a destination that does not exist is not a change.
+    type: str
+    choices: [present, absent]
+    default: present
+  trigger_types:
+    description:
+      - The notification types to send, for example V(grant.created) or V(message.created).
+      - Compared as a set. Required with O(state=present).
+    type: list
+    elements: str
+  description:
+    description:
+      - A description of the destination. Not managed when not given.
+    type: str
+  notification_email_addresses:
+    description:
+      - Addresses Nylas emails when the destination fails. Compared as a set. Not managed when not given.
+    type: list
+    elements: str
+  compressed_delivery:
+    description:
+      - Whether Nylas sends notifications compressed. Not managed when not given.
+    type: bool
+  return_secret:
+    description:
+      - Return the webhook secret of a destination this task creates, under RV(webhook_secret).
+      - Requires C(no_log) set to true on the task; the module fails before any request otherwise.
+      - With V(false), the secret Nylas returns on creation is discarded and the module warns.
+        Nylas can rotate a secret later (dashboard or API).
+      - Has no effect when the destination already exists (Nylas never returns the secret again).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - nylas.migration.nylas
+  - nylas.migration.nylas.attributes
+attributes:
+  check_mode:
+    support: full
+    description: In check mode the module reads the destinations, makes no write and returns the predicted destination.
+  diff_mode:
+    support: full
+    description: Shows the changed fields before and after; the webhook secret never appears.
+seealso:
+  - module: nylas.migration.nylas_pubsub_channel
+  - module: nylas.migration.nylas_connector
+"""
+
+EXAMPLES = r"""
+- name: Subscribe each application pair to v3 notifications
+  hosts: nylas_apps
+  connection: local
+  gather_facts: false
+  module_defaults:
+    group/nylas.migration.nylas:
+      api_key: "{{ nylas_api_key }}"
+      region: "{{ nylas_region }}"
+      api_uri: "{{ nylas_api_uri | default(omit) }}"
+  vars:
+    webhook_url: "https://hooks.example.com/nylas/{{ inventory_hostname }}/v3"
+    # The password that encrypts the saved secret. Keep it in ansible-vault or an AWX credential.
+    webhook_secret_vault_password: demo-vault-password-NOT-REAL
+  tasks:
+    - name: Webhook for grant and message notifications (trigger order does not matter)
+      nylas.migration.nylas_webhook:
+        webhook_url: "{{ webhook_url }}"
+        description: v3 notifications of {{ inventory_hostname }}
+        trigger_types:
+          - grant.created
+          - grant.expired
+          - message.created
+        notification_email_addresses:
+          - ops@example.com
+        return_secret: true
+      register: hook
+      no_log: true  # required by return_secret: the secret is never printed
+
+    - name: Save the webhook secret to a vault-encrypted file (only on the run that created the webhook)
+      ansible.builtin.copy:
+        content: "{{ hook.webhook_secret | ansible.builtin.vault(webhook_secret_vault_password) }}"
+        dest: "{{ playbook_dir }}/{{ inventory_hostname }}-webhook-secret.vault"
+        mode: "0600"
+        decrypt: false  # write the vault-encrypted text as it is
+      when: hook.webhook_secret is defined
+      no_log: true
+
+    - name: Show the webhook (the result has no secret)
+      ansible.builtin.debug:
+        msg: "{{ hook.webhook.id | default('(check mode)') }} {{ hook.webhook.webhook_url }} changed={{ hook.changed }}"
+
+    - name: Remove an old destination (not a change when there is none)
+      nylas.migration.nylas_webhook:
+        webhook_url: https://hooks.example.com/nylas/old
+        state: absent
+"""
+
+RETURN = r"""
+webhook:
+  description:
+    - The webhook destination after the task, as the API returns it, without the webhook secret.
+    - In check mode, the predicted destination (no C(id) when it would be created).
+    - V(null) when no destination has the URL after the task (O(state=absent)).
+  returned: success
+  type: dict
+  contains:
+    id:
+      description: The id of the destination.
+      type: str
+      sample: 5f0d9b2c8e4a4b7f9c1d2e3f4a5b6c7d
+    webhook_url:
+      description: The URL notifications are sent to.
+      type: str
+      sample: https://hooks.example.com/nylas/acme/v3
+    trigger_types:
+      description: The notification types sent.
+      type: list
+      elements: str
+      sample: ["grant.created", "message.created"]
+    description:
+      description: The description of the destination.
+      type: str
+      sample: v3 notifications of acme
+    status:
+      description: The status of the destination (C(active), C(pause), C(failing), C(failed)).
+      type: str
+      sample: active
+    notification_email_addresses:
+      description: Addresses emailed when the destination fails.
+      type: list
+      elements: str
+      sample: ["ops@example.com"]
+    compressed_delivery:
+      description: Whether notifications are sent compressed.
+      type: bool
+      sample: false
+  sample:
+    id: 5f0d9b2c8e4a4b7f9c1d2e3f4a5b6c7d
+    webhook_url: https://hooks.example.com/nylas/acme/v3
+    trigger_types: ["grant.created", "message.created"]
+    description: v3 notifications of acme
+    status: active
+    notification_email_addresses: ["ops@example.com"]
+    compressed_delivery: false
+webhook_secret:
+  description:
+    - The secret of the webhook created by this task, to verify the C(X-Nylas-Signature) of notifications.
+    - Nylas returns it once; save it (see the examples). Only with O(return_secret=true), which requires C(no_log) set to true.
+  returned: when the task created the destination and O(return_secret=true)
+  type: str
+  sample: 3f1c0b7e9a2d4c6b8e0f1a3c5e7b9d1f
+diff:
+  description: The changed fields before and after (only with C(--diff)); never the webhook secret.
+  returned: when diff mode is on
+  type: dict
+  sample:
+    before: {"trigger_types": ["grant.created"]}
+    after: {"trigger_types": ["grant.created", "message.created"]}
+status:
+  description: HTTP status of the failed request.
+  returned: failure, when the API answered
+  type: int
+  sample: 400
+error_type:
+  description: Nylas C(error.type) of the failure, or a client-side kind such as C(connection_error) or C(non_json_response).
+  returned: failure from the API
+  type: str
+  sample: bad_request
+request_id:
+  description: Nylas request id of the failed request.
+  returned: failure, when the API sent one
+  type: str
+  sample: 5967ca40-a2d8-4ee0-a0e0-6f18ace39a90
+method:
+  description: HTTP method of the failed request.
+  returned: failure from the API
+  type: str
+  sample: POST
+path:
+  description: Path of the failed request (no query string).
+  returned: failure from the API
+  type: str
+  sample: /v3/webhooks
+attempts:
+  description: How many times the failed request was sent.
+  returned: failure from the API
+  type: int
+  sample: 1
+outcome_unknown:
+  description: Whether the failed write may have happened (a failed create is resolved by re-reading the destinations).
+  returned: failure from the API
+  type: bool
+  sample: false
+"""
+
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import (
+    DESTINATION_FIELDS,
+    find_destinations,
+    plan_destination,
+    plan_diff,
+    strip_destination_secrets,
+)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import PlanningError
+
+KIND = "webhook"
+
+
+def argument_spec():
+    """Return the module's own options (the shared connection options are added by ``NylasModule``)."""
+    return dict(
+        webhook_url=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        trigger_types=dict(type="list", elements="str"),
+        description=dict(type="str"),
+        notification_email_addresses=dict(type="list", elements="str"),
+        compressed_delivery=dict(type="bool"),
+        return_secret=dict(type="bool", default=False),
+    )
+
+
+def apply_plan(module, plan, url, before):
+    """Make the planned write; return ``(changed, webhook, secret)`` (``secret`` only on creation)."""
+    client = module.client
+    action = plan["action"]
+    msg = "Failed to %s the webhook %s" % (action, url)
+    try:
+        if action == "create":
+            created = client.create_webhook(plan["body"]) or {}
+            secret = created.get("webhook_secret")
+            if secret and not module.params["return_secret"]:
+                # Masked everywhere: a secret that is not returned can never appear in the output.
+                module.module.no_log_values.add(secret)
+            return True, strip_destination_secrets(created), secret
+        if action == "update":
+            return True, strip_destination_secrets(client.update_webhook(plan["id"], plan["body"])), None
+        deleted = 0
+        for webhook_id in plan["delete_ids"]:
+            try:
+                client.delete_webhook(webhook_id)
+                deleted += 1
+            except NylasAPIError as e:
+                if e.status != 404:
+                    raise
+                module.warn("The webhook %s was deleted by someone else meanwhile" % webhook_id)
+        return deleted > 0, None, None
+    except NylasAPIError as e:
+        if action == "create" and e.outcome_unknown:
+            current = _reread(module, url)
+            if current is not None:
+                module.warn("Creating the webhook failed (%s) but a webhook with this URL now exists; treating it "
+                            "as created. Its secret was not received: rotate it to get one" % e)
+                return True, current, None
+        module.fail_from_error(e, msg=msg, changed=False, webhook=strip_destination_secrets(before))
+    except NylasError as e:
+        module.fail_from_error(e, msg=msg, changed=False, webhook=strip_destination_secrets(before))
+
+
+def _reread(module, url):
+    try:
+        matches = find_destinations(module.client.list_webhooks(), KIND, url)
+    except NylasError:
+        return None
+    return strip_destination_secrets(matches[0]) if len(matches) == 1 else None
+
+
+def run_module():
+    """Read the webhooks, plan, and (not in check mode) create, update or delete the one of the URL."""
+    module = NylasModule(argument_spec=argument_spec(), supports_check_mode=True,
+                         required_if=[("state", "present", ["trigger_types"])])
+    params = module.params
+    url = params["webhook_url"]
+    if params["return_secret"] and not module.module.no_log:
+        module.fail_json(msg="return_secret requires no_log: true on the task, so that the webhook secret is "
+                             "never printed nor stored in the job log", changed=False)
+
+    try:
+        webhooks = module.client.list_webhooks()
+    except NylasError as e:
+        module.fail_from_error(e, msg="Failed to list the webhooks", changed=False)
+    before = (find_destinations(webhooks, KIND, url) or [None])[0]
+
+    wanted = {k: params.get(k) for k in DESTINATION_FIELDS}
+    try:
+        plan = plan_destination(webhooks, KIND, url, wanted=wanted, state=params["state"])
+    except PlanningError as e:
+        module.fail_json(msg=str(e), changed=False, webhook=strip_destination_secrets(before))
+
+    changed, after, secret = plan["changed"], plan["predicted"], None
+    if plan["changed"] and not module.check_mode:
+        changed, after, secret = apply_plan(module, plan, url, before)
+
+    result = dict(changed=changed, webhook=after, diff=plan_diff(plan))
+    if secret:
+        if params["return_secret"]:
+            result["webhook_secret"] = secret
+        else:
+            module.warn("Nylas returned the secret of the new webhook %s once; it was discarded because "
+                        "return_secret is false. Rotate the secret in Nylas to get a new one"
+                        % (after or {}).get("id"))
+    module.exit_json(**result)
+
+
+def main():
+    """Module entry point."""
+    run_module()
+
+
+if __name__ == "__main__":
+    main()
