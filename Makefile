@@ -45,7 +45,7 @@ sanity: venv  ## ansible-test sanity on a copy in an ansible_collections/nylas/m
 	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/ansible_collections/nylas/migration
 	@git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
 	  | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)/ansible_collections/nylas/migration
-	cd $(SANITY_ROOT)/ansible_collections/nylas/migration && $(BIN)/ansible-test sanity --local --python 3.11 --color no
+	cd $(SANITY_ROOT)/ansible_collections/nylas/migration && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
 units: venv collection-link  ## Unit tests (pytest-ansible injects the collection)
 	$(PYTEST) tests/unit -q --ansible-unit-inject-only

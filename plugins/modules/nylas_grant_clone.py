@@ -1,0 +1,376 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) nylas.migration contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: nylas_grant_clone
+short_description: Clone Nylas v2 connected accounts into v3 grants, one account at a time
+version_added: 0.1.0
+description:
+  - Clones each v2 account of O(account_ids) (or the single O(account_id)) into a v3 grant of the
+    v3 application of O(api_key) (C(POST /v3/migration-tools/grants/{account_id}/clone)), the
+    "migrate one account as a test" step of the Nylas v2 to v3 migration.
+  - Idempotent. Finds the accounts that already have a grant with C(GET /v3/grants?account_ids=)
+    (50 ids per request) and clones only the others; a re-run makes no write and returns C(changed=false).
+  - Clones run concurrently (O(concurrency) workers) under the client's rate limit (O(rate_limit)).
+  - A clone request whose outcome is unknown (timeout, dropped connection or 5xx after the request
+    was sent) is never sent again blindly. The module re-reads the account's grant. The account is
+    C(created) when the grant now exists, C(failed) with the original error otherwise.
+  - Accounts that cannot migrate (password-authenticated Exchange or Office 365, Exchange ActiveSync)
+    become placeholder grants (C(grant_status=invalid)) that the user must re-authenticate, or fail,
+    depending on O(clone_exchange) and O(allow_invalid_grant_creation). Their ids are listed in RV(reauth_required).
+  - The v2 application must be linked first (M(nylas.migration.nylas_link_apps)).
+author:
+  - nylas.migration maintainers (@nylas-migration)
+options:
+  account_ids:
+    description:
+      - The v2 account ids to clone. Duplicates are ignored.
+      - Mutually exclusive with O(account_id); one of the two is required.
+    type: list
+    elements: str
+  account_id:
+    description:
+      - A single v2 account id to clone, as a shorthand for O(account_ids) with one element.
+    type: str
+  concurrency:
+    description:
+      - How many clone requests run at the same time. The client's O(rate_limit) (requests per
+        second) still applies to all of them together.
+    type: int
+    default: 4
+  allow_invalid_grant_creation:
+    description:
+      - Create a placeholder grant (C(grant_status=invalid)) for an account that cannot be cloned,
+        instead of failing it.
+      - Sent in the query string only when set; the API's default (true) applies otherwise.
+    type: bool
+  clone_exchange:
+    description:
+      - Clone password-authenticated Exchange and Office 365 accounts as placeholder grants.
+      - Sent in the query string only when set; the API's default (true) applies otherwise.
+    type: bool
+  fail_on_error:
+    description:
+      - Fail the task when any account failed. The per-account results are returned either way.
+      - With V(false) the task succeeds and failed accounts are reported in RV(grants) and RV(summary).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - nylas.migration.nylas
+  - nylas.migration.nylas.attributes
+attributes:
+  check_mode:
+    support: full
+    description:
+      - In check mode the module reads the existing grants, sends no clone request, reports the missing
+        accounts with C(result=planned) and predicts C(changed).
+  diff_mode:
+    support: full
+    description: Shows the account ids that are (or would be) migrated by this run.
+notes:
+  - The v2 credentials are not needed by this module.
+seealso:
+  - module: nylas.migration.nylas_link_apps
+  - module: nylas.migration.nylas_batch_clone
+"""
+
+EXAMPLES = r"""
+- name: Migrate the pilot accounts one by one before the batch
+  hosts: nylas_apps
+  gather_facts: false
+  module_defaults:
+    group/nylas.migration.nylas:
+      api_key: "{{ nylas_api_key }}"
+      region: "{{ nylas_region }}"
+      api_uri: "{{ nylas_api_uri | default(omit) }}"
+  tasks:
+    - name: Clone the first pilot account as a test
+      nylas.migration.nylas_grant_clone:
+        account_id: "{{ nylas_pilot_account_ids[0] }}"
+      when: nylas_pilot_account_ids | default([]) | length > 0
+
+    - name: Clone the pilot accounts, four at a time, without failing the play on a bad account
+      nylas.migration.nylas_grant_clone:
+        account_ids: "{{ nylas_pilot_account_ids }}"
+        concurrency: 4
+        clone_exchange: true
+        fail_on_error: false
+      register: pilot
+      when: nylas_pilot_account_ids | default([]) | length > 0
+
+    - name: Show who must re-authenticate
+      ansible.builtin.debug:
+        msg: "{{ pilot.summary.created }} created, {{ pilot.summary.failed }} failed; re-auth: {{ pilot.reauth_required }}"
+      when: pilot is not skipped
+"""
+
+RETURN = r"""
+grants:
+  description: One entry per requested account, in the order given.
+  returned: always, failures included (once the existing grants were read)
+  type: list
+  elements: dict
+  contains:
+    account_id:
+      description: The v2 account id.
+      type: str
+      sample: 7xq2m4kd9c0a1b2c3d4e5f6g7
+    grant_id:
+      description: The v3 grant id (null when the account has no grant).
+      type: str
+      sample: 3d0b6c2e-8c8f-4a57-9a31-2a6b1c1f7e11
+    grant_status:
+      description: C(valid), or C(invalid) for a placeholder grant the user must re-authenticate.
+      type: str
+      sample: valid
+    provider:
+      description: The v3 provider of the grant.
+      type: str
+      sample: google
+    email:
+      description: The email address of the grant.
+      type: str
+      sample: ada.lovelace.0@example.com
+    result:
+      description: C(created), C(existing) (a grant was already there), C(failed), or C(planned) (check mode).
+      type: str
+      sample: created
+    error:
+      description: Why the account failed (null otherwise).
+      type: dict
+      contains:
+        message:
+          description: The error message.
+          type: str
+        status:
+          description: HTTP status of the failed request (null for a connection error).
+          type: int
+        error_type:
+          description: Nylas C(error.type), or a client-side kind such as C(connection_error).
+          type: str
+        request_id:
+          description: Nylas request id of the failed request.
+          type: str
+        outcome_unknown:
+          description: Present and true when the clone may have happened; the grant was re-read and was not there.
+          type: bool
+      sample: {"message": "account not found", "status": 404, "error_type": "not_found_error", "request_id": "b1c2"}
+  sample:
+    - account_id: 7xq2m4kd9c0a1b2c3d4e5f6g7
+      grant_id: 3d0b6c2e-8c8f-4a57-9a31-2a6b1c1f7e11
+      grant_status: valid
+      provider: google
+      email: ada.lovelace.0@example.com
+      result: created
+      error: null
+summary:
+  description: Counts of the per-account results.
+  returned: always, failures included (once the existing grants were read)
+  type: dict
+  contains:
+    created:
+      description: Accounts cloned by this run.
+      type: int
+    existing:
+      description: Accounts that already had a grant.
+      type: int
+    failed:
+      description: Accounts whose clone failed.
+      type: int
+    planned:
+      description: Accounts that would be cloned (check mode).
+      type: int
+    placeholders:
+      description: Created or existing grants that are placeholders (C(grant_status=invalid)).
+      type: int
+    total:
+      description: Accounts requested.
+      type: int
+  sample: {"created": 3, "existing": 1, "failed": 0, "planned": 0, "placeholders": 1, "total": 4}
+reauth_required:
+  description: Account ids whose grant is a placeholder (C(grant_status=invalid)); the user must re-authenticate them.
+  returned: always, failures included (once the existing grants were read)
+  type: list
+  elements: str
+  sample: [p0q1r2s3t4u5v6w7x8y9z0a1b]
+diff:
+  description: The account ids migrated (or to be migrated in check mode) by this run, as before/after lists.
+  returned: when diff mode is on
+  type: dict
+  sample: {"before": {"migrated_account_ids": []}, "after": {"migrated_account_ids": ["7xq2m4kd9c0a1b2c3d4e5f6g7"]}}
+status:
+  description: HTTP status of the (first) failed request.
+  returned: failure, when the API answered
+  type: int
+  sample: 404
+error_type:
+  description: Nylas C(error.type) of the (first) failure, or a client-side kind such as C(connection_error) or C(non_json_response).
+  returned: failure from the API
+  type: str
+  sample: not_found_error
+request_id:
+  description: Nylas request id of the (first) failed request.
+  returned: failure, when the API sent one
+  type: str
+  sample: 5967ca40-a2d8-4ee0-a0e0-6f18ace39a90
+method:
+  description: HTTP method of the (first) failed request.
+  returned: failure from the API
+  type: str
+  sample: POST
+path:
+  description: Path of the (first) failed request (no query string).
+  returned: failure from the API
+  type: str
+  sample: /v3/migration-tools/grants/7xq2m4kd9c0a1b2c3d4e5f6g7/clone
+attempts:
+  description: How many times the (first) failed request was sent.
+  returned: failure from the API
+  type: int
+  sample: 1
+outcome_unknown:
+  description: Whether the (first) failed write may have happened; its account's grant was re-read and was not there.
+  returned: failure from the API
+  type: bool
+  sample: false
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
+    RESULT_CREATED,
+    RESULT_EXISTING,
+    RESULT_FAILED,
+    RESULT_PLANNED,
+    PlanningError,
+    clone_diff,
+    clone_failure_message,
+    clone_failure_prefix,
+    error_to_dict,
+    grant_result,
+    normalize_account_ids,
+    plan_grant_clone,
+    reauth_required_ids,
+    resolve_unknown_outcome,
+    summarize_clone_results,
+)
+
+
+def clone_one(client, account_id, flags):
+    """Clone one account; return ``(entry, error)`` where ``error`` is the exception of a failure.
+
+    A clone whose outcome is unknown is decided by re-reading the account's grant, never by
+    sending the request again.
+    """
+    try:
+        grant = client.clone_grant(account_id, **flags)
+    except NylasAPIError as e:
+        fields = error_to_dict(e)
+        if e.outcome_unknown:
+            try:
+                grant_after = client.find_grants_by_account_ids([account_id]).get(account_id)
+            except NylasError as reread:
+                fields["message"] = "%s; re-reading the grant failed too: %s" % (fields["message"], reread)
+                grant_after = None
+            entry = resolve_unknown_outcome(account_id, grant_after, fields)
+            return entry, (None if entry["result"] == RESULT_CREATED else e)
+        return grant_result(account_id, RESULT_FAILED, error=fields), e
+    except NylasError as e:
+        return grant_result(account_id, RESULT_FAILED, error=error_to_dict(e)), e
+    return grant_result(account_id, RESULT_CREATED, grant=grant), None
+
+
+def clone_all(client, account_ids, flags, concurrency):
+    """Clone the accounts with up to ``concurrency`` workers; return ``{account_id: (entry, error)}``."""
+    if not account_ids:
+        return {}
+    workers = max(1, min(int(concurrency), len(account_ids)))
+    if workers == 1:
+        return dict((a, clone_one(client, a, flags)) for a in account_ids)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = dict((a, pool.submit(clone_one, client, a, flags)) for a in account_ids)
+        return dict((a, f.result()) for a, f in futures.items())
+
+
+def run_module():
+    """Read the existing grants, clone the missing accounts (not in check mode) and report each one."""
+    module = NylasModule(
+        argument_spec=dict(
+            account_ids=dict(type="list", elements="str"),
+            account_id=dict(type="str"),
+            concurrency=dict(type="int", default=4),
+            allow_invalid_grant_creation=dict(type="bool"),
+            clone_exchange=dict(type="bool"),
+            fail_on_error=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+        mutually_exclusive=[("account_ids", "account_id")],
+        required_one_of=[("account_ids", "account_id")],
+    )
+    params = module.params
+    if params["concurrency"] < 1:
+        module.fail_json(msg="concurrency must be 1 or more", changed=False)
+    try:
+        wanted = normalize_account_ids(params["account_ids"] if params["account_ids"] is not None
+                                       else [params["account_id"]])
+    except PlanningError as e:
+        module.fail_json(msg=str(e), changed=False)
+    flags = dict(
+        allow_invalid_grant_creation=params["allow_invalid_grant_creation"],
+        clone_exchange=params["clone_exchange"],
+    )
+    client = module.client
+
+    try:
+        existing_by_account = client.find_grants_by_account_ids(wanted)
+    except NylasError as e:
+        module.fail_from_error(e, msg="Failed to read the existing grants", changed=False)
+
+    to_clone, existing = plan_grant_clone(wanted, existing_by_account)
+    if module.check_mode:
+        outcomes = dict((a, (grant_result(a, RESULT_PLANNED), None)) for a in to_clone)
+    else:
+        outcomes = clone_all(client, to_clone, flags, params["concurrency"])
+
+    results, first_error = [], None
+    for account_id in wanted:
+        if account_id in existing:
+            results.append(grant_result(account_id, RESULT_EXISTING, grant=existing[account_id]))
+            continue
+        entry, error = outcomes[account_id]
+        results.append(entry)
+        if error is not None and first_error is None:
+            first_error = error
+
+    summary = summarize_clone_results(results)
+    changed = bool(summary[RESULT_CREATED] or summary[RESULT_PLANNED])
+    output = dict(
+        changed=changed,
+        grants=results,
+        summary=summary,
+        reauth_required=reauth_required_ids(results),
+        diff=clone_diff(results),
+    )
+    message = clone_failure_message(results)
+    if message and params["fail_on_error"]:
+        # fail_from_error appends the first failure's error and adds its status, error_type, request_id, ...
+        module.fail_from_error(first_error, msg=clone_failure_prefix(results), **output)
+    if message:
+        module.warn(message)
+    module.exit_json(**output)
+
+
+def main():
+    """Module entry point."""
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""nylas_batch_clone against a running simulator: the real module in a subprocess, as Ansible runs it."""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import yaml
+
+from tests.integration.module_runner import run_module
+
+MODULE = "nylas_batch_clone"
+API_KEY = "nyk_sim_it_batch_TEST_NOT_A_REAL_KEY"
+V2_ID = "v2-it-batch"
+V2_SECRET = "sim-v2-secret-it-batch-TEST"
+ACME_KEY = "nyk_sim_us_acme_DEMO_NOT_A_REAL_KEY"
+ACME_V2 = ("v2-us-acme", "sim-v2-secret-us-acme-DEMO")
+
+ACCOUNTS = (
+    [{"id": "b-gmail-%02d" % n, "provider": "gmail"} for n in range(12)]
+    + [{"id": "b-graph-%02d" % n, "provider": "graph"} for n in range(6)]
+    + [{"id": "b-imap-%02d" % n, "provider": "imap"} for n in range(4)]
+    + [{"id": "b-exchange-%02d" % n, "provider": "exchange", "authentication_type": "password"} for n in range(3)]
+    + [{"id": "b-eas-00", "provider": "eas"},
+       {"id": "b-invalid-00", "provider": "icloud", "sync_state": "invalid"},
+       {"id": "b-deleted-00", "provider": "gmail", "billing_state": "deleted"}]
+)
+PLACEHOLDERS = ["b-eas-00", "b-exchange-00", "b-exchange-01", "b-exchange-02", "b-invalid-00"]
+
+
+def write_seed(tmp_path):
+    data = {
+        "v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us", "accounts": ACCOUNTS}],
+        "v3_applications": [{"application_id": "app-it-batch", "api_key": API_KEY, "region": "us",
+                             "v2_application_id": V2_ID}],
+    }
+    path = tmp_path / "batch-seed.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.fixture
+def sim(sim_factory, tmp_path):
+    return sim_factory("us", seed=write_seed(tmp_path))
+
+
+def args(sim, v2=True, **extra):
+    out = {"api_key": API_KEY, "api_uri": sim.url, "region": "us", "max_retries": 1, "timeout": 10,
+           "poll_interval": 0.5, "wait_timeout": 120}
+    if v2:
+        out.update(v2_client_id=V2_ID, v2_client_secret=V2_SECRET, v2_api_uri=sim.url)
+    out.update(extra)
+    return out
+
+
+def run(sim, check_mode=False, diff=False, key=API_KEY, v2=True, v2_ids=(V2_ID, V2_SECRET), **extra):
+    """Run the module; assert that no secret is in its output, failures included."""
+    res = run_module(MODULE, args(sim, v2=v2, **extra), check_mode=check_mode, diff=diff)
+    basic_v2 = base64.b64encode(("%s:%s" % v2_ids).encode()).decode()
+    for secret in (key, v2_ids[1], basic_v2, "Bearer %s" % key):
+        assert secret not in res.raw
+    return res
+
+
+def last_seq(sim):
+    log = sim.requests_log()
+    return log[-1]["seq"] if log else 0
+
+
+def writes(sim, since=0):
+    return [e for e in sim.requests_log(since=since) if e["method"] != "GET"]
+
+
+def test_first_run_migrates_rerun_changes_nothing(sim):
+    first = run(sim, diff=True)
+    assert first.rc == 0, first.raw
+    result = first.result
+    assert result["changed"] is True and result["job_started"] is True and result["attached"] is False
+    assert result["action"] == "start" and result["scope"]["pending"] == len(ACCOUNTS) - 1  # deleted one
+    assert result["outcome"] == "partial"  # placeholders and the deleted account
+    assert result["counts"] == {"all": len(ACCOUNTS), "success": len(ACCOUNTS) - 1 - len(PLACEHOLDERS),
+                                "failed": 1, "warning": len(PLACEHOLDERS)}
+    assert result["reauth_required"]["count"] == len(PLACEHOLDERS)
+    assert sorted(result["reauth_required"]["account_ids"]) == PLACEHOLDERS
+    assert [b["outcome"] for b in result["batches"]] == ["partial"]
+    assert result["snapshot_job"]["job_id"] and result["clone_job"]["linked_job_id"] == result["snapshot_job"]["job_id"]
+    assert result["diff"]["after"] == {"batch_clone_job": result["clone_job"]["job_id"],
+                                       "accounts_to_migrate": len(ACCOUNTS) - 1}
+    assert result["progress"][-1]["status"] == "partial"
+    assert "ended partial" in json.dumps(result.get("warnings"))
+    assert len(writes(sim)) == 1
+
+    seq = last_seq(sim)
+    again = run(sim, diff=True)
+    assert again.rc == 0, again.raw
+    assert again.result["changed"] is False and again.result["action"] == "none"
+    assert again.result["scope"]["not_migratable_account_ids"] == ["b-deleted-00"]
+    assert sorted(again.result["reauth_required"]["account_ids"]) == PLACEHOLDERS
+    assert again.result["diff"]["before"] == again.result["diff"]["after"]
+    assert writes(sim, seq) == []
+
+
+def test_check_mode_writes_nothing_and_predicts(sim):
+    res = run(sim, check_mode=True, diff=True, providers=["google", "imap"])
+    assert res.rc == 0, res.raw
+    assert res.result["changed"] is True and res.result["job_started"] is False and res.result["action"] == "start"
+    assert res.result["scope"]["pending"] == 16
+    assert res.result["diff"] == {"before": {"batch_clone_job": None},
+                                  "after": {"batch_clone_job": "(new job)", "accounts_to_migrate": 16}}
+    assert res.result["progress"] == []
+    assert writes(sim) == []
+
+
+def test_providers_are_a_scope_and_a_set(sim):
+    first = run(sim, providers=["imap", "google", "google"])
+    assert first.rc == 0, first.raw
+    post = writes(sim)[0]
+    assert post["path"] == "/v3/migration-tools/snapshot-batch-clone"
+    assert first.result["counts"]["all"] == 17  # 12 gmail + 4 imap + the deleted gmail
+    again = run(sim, providers=["google", "imap"])
+    assert again.result["changed"] is False
+    other = run(sim, check_mode=True, providers=["graph"])
+    assert other.result["changed"] is True and other.result["scope"]["pending"] == 6
+
+
+def test_not_migratable_with_flags_does_not_restart(sim):
+    first = run(sim, clone_exchange=False, allow_invalid_grant_creation=False, fail_on_partial=False)
+    assert first.rc == 0, first.raw
+    assert first.result["counts"]["failed"] == 6  # 3 exchange, eas, invalid, deleted
+    seq = last_seq(sim)
+    again = run(sim, clone_exchange=False, allow_invalid_grant_creation=False)
+    assert again.result["changed"] is False and again.result["scope"]["not_migratable"] == 6
+    assert writes(sim, seq) == []
+    # allowing placeholders now makes five of them migratable
+    plan = run(sim, check_mode=True)
+    assert plan.result["changed"] is True and plan.result["scope"]["pending"] == 5
+
+
+def test_attaches_to_a_running_job(sim):
+    sim.set_pace(2)
+    started = run(sim, wait=False)
+    assert started.rc == 0 and started.result["job_started"] is True and started.result["outcome"] == "running"
+    seq = last_seq(sim)
+    attached = run(sim, wait=False)
+    assert attached.result["attached"] is True and attached.result["changed"] is False
+    assert attached.result["clone_job"]["job_id"] == started.result["clone_job"]["job_id"]
+    checked = run(sim, check_mode=True)
+    assert checked.result["attached"] is True and checked.result["changed"] is False
+    assert writes(sim, seq) == []
+    sim.set_pace(10)  # still running when the module reads the jobs, done a few seconds later
+    waited = run(sim)
+    assert waited.rc == 0, waited.raw
+    assert waited.result["attached"] is True and waited.result["outcome"] == "partial"
+    assert waited.result["counts"]["all"] == len(ACCOUNTS)
+    assert writes(sim, seq) == []
+
+
+def test_timeout_reports_status_counts_and_both_ids(sim):
+    sim.set_pace(1)
+    res = run(sim, wait_timeout=1, poll_interval=0.5)
+    assert res.rc != 0
+    result = res.result
+    assert result["timed_out"] is True and result["outcome"] == "running"
+    snap, clone = result["snapshot_job"]["job_id"], result["clone_job"]["job_id"]
+    assert "Timed out after 1 seconds" in result["msg"] and snap in result["msg"] and clone in result["msg"]
+    assert result["counts"]["all"] == len(ACCOUNTS) and result["changed"] is True
+    sim.set_pace(10)
+    again = run(sim)
+    assert again.rc == 0, again.raw
+    assert again.result["attached"] is True and again.result["clone_job"]["job_id"] == clone
+    assert len(writes(sim)) == 1
+
+
+def test_fail_on_partial(sim):
+    res = run(sim, fail_on_partial=True)
+    assert res.rc != 0
+    assert "ended partial" in res.result["msg"] and res.result["counts"]["failed"] == 1
+    assert res.result["outcome"] == "partial" and res.result["clone_job"]["job_id"] in res.result["msg"]
+
+
+def test_without_v2_reads_it_starts_and_warns_when_v2_fails(sim):
+    sim.add_fault(method="GET", path="/a/*", status=503)
+    res = run(sim, max_retries=0, limit=5)
+    assert res.rc == 0, res.raw
+    assert res.result["v2_reads"] is False and res.result["scope"] is None and res.result["job_started"] is True
+    assert "v2 account list could not be read" in json.dumps(res.result.get("warnings"))
+
+
+def test_bad_api_key_401(sim):
+    bad = "nyk_sim_it_WRONG_KEY"
+    res = run(sim, key=bad, api_key=bad)
+    assert res.rc != 0
+    assert res.result["status"] == 401 and res.result["error_type"] and res.result["request_id"]
+    assert res.result["msg"].startswith("Failed to list the migration jobs: HTTP 401")
+
+
+def test_404_on_jobs(sim):
+    sim.add_fault(method="GET", path="/v3/migration-tools/jobs", status=404)
+    res = run(sim)
+    assert res.rc != 0
+    assert res.result["status"] == 404 and res.result["error_type"] == "not_found_error"
+    assert res.result["request_id"] and res.result["path"] == "/v3/migration-tools/jobs"
+
+
+def test_429_with_retry_after(sim):
+    sim.add_fault(method="POST", path="/v3/migration-tools/snapshot-batch-clone", status=429, retry_after=1)
+    res = run(sim, max_retries=1)
+    assert res.rc != 0
+    assert res.result["status"] == 429 and res.result["attempts"] == 2 and res.result["request_id"]
+    assert res.result["changed"] is False
+    assert [e["status"] for e in writes(sim)] == [429, 429]
+
+
+def test_5xx_while_waiting_keeps_job_ids(sim):
+    sim.set_pace(1)
+    started = run(sim, wait=False)
+    sim.add_fault(method="GET", path="/v3/migration-tools/jobs", status=503)
+    res = run(sim, max_retries=0)
+    assert res.rc != 0 and res.result["status"] == 503 and res.result["request_id"]
+    assert res.result["msg"].startswith("Failed to list the migration jobs: HTTP 503")
+    assert started.result["clone_job"]["job_id"]
+
+
+def test_html_502_on_start_is_reread_never_resent(sim):
+    sim.add_fault(method="POST", path="/v3/migration-tools/snapshot-batch-clone", status=502,
+                  body="<html><head><title>502</title></head><body>Bad Gateway</body></html>",
+                  content_type="text/html")
+    res = run(sim)
+    assert res.rc != 0
+    result = res.result
+    assert result["status"] == 502 and result["outcome_unknown"] is True and result["changed"] is False
+    assert "Bad Gateway" in result["msg"] and "<body>" not in result["msg"]
+    assert len(writes(sim)) == 1
+    sim.clear_faults()
+    again = run(sim)
+    assert again.rc == 0 and again.result["job_started"] is True
+    assert len(writes(sim)) == 2
+
+
+def test_demo_seed_rerun_reports_no_change(sim_us):
+    link = run_module("nylas_link_apps", {
+        "api_key": ACME_KEY, "api_uri": sim_us.url, "v2_client_id": ACME_V2[0], "v2_client_secret": ACME_V2[1],
+        "v2_api_uri": sim_us.url})
+    assert link.rc == 0, link.raw
+    demo = {"api_key": ACME_KEY, "v2_client_id": ACME_V2[0], "v2_client_secret": ACME_V2[1]}
+    first = run(sim_us, key=ACME_KEY, v2_ids=ACME_V2, **demo)
+    assert first.rc == 0, first.raw
+    assert first.result["changed"] is True and first.result["counts"]["all"] >= 1000
+    seq = last_seq(sim_us)
+    again = run(sim_us, key=ACME_KEY, v2_ids=ACME_V2, **demo)
+    assert again.rc == 0, again.raw
+    assert again.result["changed"] is False and again.result["action"] == "none"
+    assert again.result["reauth_required"]["count"] == first.result["counts"]["warning"]
+    assert writes(sim_us, seq) == []

@@ -1,0 +1,394 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the pure clone/batch clone decisions."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.nylas.migration.plugins.module_utils import nylas_clone_planning as p
+
+
+class FakeError(Exception):
+    def __init__(self, message, status=None, error_type=None, request_id=None, outcome_unknown=False):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.error_type = error_type
+        self.request_id = request_id
+        self.outcome_unknown = outcome_unknown
+
+
+def grant(account_id, status="valid", provider="google"):
+    return {"id": "g-" + account_id, "account_id": account_id, "grant_status": status, "provider": provider,
+            "email": account_id + "@example.com"}
+
+
+def acc(account_id, provider="gmail", auth=None, sync="running"):
+    return {"id": account_id, "provider": provider, "email": account_id + "@example.com",
+            "authentication_type": auth or ("oauth" if provider in ("gmail", "graph") else "password"),
+            "sync_state": sync}
+
+
+def job(job_id, type_="migration", status="completed", created=100, linked=None, **counts):
+    out = {"job_id": job_id, "type": type_, "status": status, "created_at": created, "updated_at": created,
+           "linked_job_id": linked, "public_application_id": "app"}
+    for key in ("all", "success", "failed", "warning"):
+        out["count_" + key] = counts.get(key, 0)
+    return out
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+def test_error_to_dict_reads_api_fields():
+    err = FakeError("account not found", 404, "not_found_error", "rid-1")
+    assert p.error_to_dict(err) == {"message": "account not found", "status": 404,
+                                    "error_type": "not_found_error", "request_id": "rid-1"}
+
+
+def test_error_to_dict_marks_unknown_outcome_and_plain_exceptions():
+    assert p.error_to_dict(FakeError("boom", 502, outcome_unknown=True))["outcome_unknown"] is True
+    assert p.error_to_dict(ValueError("plain")) == {"message": "plain", "status": None, "error_type": None,
+                                                    "request_id": None}
+
+
+def test_format_error():
+    assert p.format_error({"message": "m", "status": 400, "error_type": "bad_request", "request_id": "r"}) == \
+        "HTTP 400 bad_request: m (request_id=r)"
+    assert p.format_error({"message": "refused", "status": None, "error_type": None, "request_id": None}) == "refused"
+
+
+# -- grant clone -------------------------------------------------------------------------------
+
+def test_normalize_account_ids_dedupes_and_strips():
+    assert p.normalize_account_ids([" a", "b", "a", "c "]) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("ids", [[], None, ["a", ""], ["  "]])
+def test_normalize_account_ids_refuses_empty(ids):
+    with pytest.raises(p.PlanningError):
+        p.normalize_account_ids(ids)
+
+
+def test_plan_grant_clone_splits_in_input_order():
+    existing = {"b": grant("b")}
+    to_clone, found = p.plan_grant_clone(["c", "b", "a"], existing)
+    assert to_clone == ["c", "a"]
+    assert found == {"b": existing["b"]}
+
+
+def test_plan_grant_clone_nothing_existing():
+    assert p.plan_grant_clone(["a"], None) == (["a"], {})
+
+
+def test_grant_result_fields():
+    entry = p.grant_result("a", p.RESULT_CREATED, grant=grant("a", "invalid", "microsoft"))
+    assert entry == {"account_id": "a", "grant_id": "g-a", "grant_status": "invalid", "provider": "microsoft",
+                     "email": "a@example.com", "result": "created", "error": None}
+    assert p.grant_result("b", p.RESULT_PLANNED)["grant_id"] is None
+
+
+def test_summary_reauth_and_diff():
+    results = [
+        p.grant_result("a", p.RESULT_CREATED, grant=grant("a")),
+        p.grant_result("b", p.RESULT_CREATED, grant=grant("b", "invalid")),
+        p.grant_result("c", p.RESULT_EXISTING, grant=grant("c", "invalid")),
+        p.grant_result("d", p.RESULT_FAILED, error={"message": "x"}),
+    ]
+    assert p.summarize_clone_results(results) == {"created": 2, "existing": 1, "failed": 1, "planned": 0,
+                                                  "placeholders": 2, "total": 4}
+    assert p.reauth_required_ids(results) == ["b", "c"]
+    assert p.clone_diff(results) == {"before": {"migrated_account_ids": []},
+                                     "after": {"migrated_account_ids": ["a", "b"]}}
+
+
+def test_failure_messages():
+    ok = [p.grant_result("a", p.RESULT_CREATED, grant=grant("a"))]
+    assert p.clone_failure_message(ok) is None and p.clone_failure_prefix(ok) is None
+    err = {"message": "account not found", "status": 404, "error_type": "not_found_error", "request_id": "r1"}
+    one = ok + [p.grant_result("zz", p.RESULT_FAILED, error=err)]
+    assert p.clone_failure_message(one) == \
+        "Failed to clone account zz: HTTP 404 not_found_error: account not found (request_id=r1)"
+    two = one + [p.grant_result("yy", p.RESULT_FAILED, error=err)]
+    assert p.clone_failure_prefix(two) == "Failed to clone 2 of 3 accounts. Failed to clone account zz"
+
+
+def test_resolve_unknown_outcome():
+    created = p.resolve_unknown_outcome("a", grant("a"), {"message": "502"})
+    assert created["result"] == "created" and created["grant_id"] == "g-a"
+    failed = p.resolve_unknown_outcome("a", None, {"message": "502", "outcome_unknown": True})
+    assert failed["result"] == "failed" and failed["error"]["outcome_unknown"] is True
+
+
+# -- providers and outcomes --------------------------------------------------------------------
+
+@pytest.mark.parametrize("provider,names", [
+    ("gmail", {"google"}), ("graph", {"microsoft", "graph"}), ("exchange", {"microsoft"}),
+    ("eas", {"microsoft"}), ("ews", {"ews"}), ("yahoo", {"imap"}), ("aol", {"imap"}), ("icloud", {"icloud"}),
+    ("nylas", {"virtual-calendar"}), ("carrier-pigeon", set()), ("GMAIL", {"google"}),
+])
+def test_v3_scope_names(provider, names):
+    assert p.v3_scope_names({"provider": provider}) == names
+
+
+def test_normalize_providers():
+    assert p.normalize_providers(None) is None
+    assert p.normalize_providers([]) is None
+    assert p.normalize_providers(["google", "imap", "google"]) == frozenset({"google", "imap"})
+    with pytest.raises(p.PlanningError, match="yahoo"):
+        p.normalize_providers(["yahoo"])
+
+
+def test_account_in_scope():
+    assert p.account_in_scope(acc("a", "graph"), frozenset({"graph"}))
+    assert p.account_in_scope(acc("a", "graph"), None)
+    assert not p.account_in_scope(acc("a", "office365"), frozenset({"graph"}))
+    assert not p.account_in_scope(acc("a", "gmail"), frozenset({"imap"}))
+    # without a filter the API attempts every account, even one without a v3 equivalent
+    assert p.account_in_scope(acc("a", "unknown"), None)
+    assert not p.account_in_scope(acc("a", "unknown"), frozenset({"imap"}))
+
+
+@pytest.mark.parametrize("account,flags,expected", [
+    (acc("a", "gmail"), {}, "valid"),
+    (acc("a", "exchange"), {}, "placeholder"),
+    (acc("a", "office365"), {"clone_exchange": False}, "failure"),
+    (acc("a", "hotmail"), {"clone_exchange": False}, "failure"),
+    (acc("a", "exchange", auth="oauth"), {"clone_exchange": False}, "valid"),
+    (acc("a", "eas"), {}, "placeholder"),
+    (acc("a", "eas"), {"allow_invalid_grant_creation": False}, "failure"),
+    (acc("a", "ews"), {"clone_exchange": False, "allow_invalid_grant_creation": False}, "valid"),
+    (acc("a", "imap", sync="invalid"), {}, "placeholder"),
+    (acc("a", "imap", sync="invalid"), {"allow_invalid_grant_creation": False}, "failure"),
+    (acc("a", "carrier-pigeon"), {}, "failure"),
+    (dict(acc("a", "gmail"), billing_state="deleted"), {}, "failure"),
+])
+def test_predict_clone_outcome(account, flags, expected):
+    assert p.predict_clone_outcome(account, **flags) == expected
+
+
+def test_scope_accounts_filters_by_provider_in_order():
+    accounts = [acc("a", "gmail"), acc("b", "imap"), acc("c", "gmail"), acc("d", "gmail")]
+    assert [a["id"] for a in p.scope_accounts(accounts, frozenset({"google"}))] == ["a", "c", "d"]
+    assert [a["id"] for a in p.scope_accounts(accounts, None)] == ["a", "b", "c", "d"]
+
+
+def ids(items):
+    return [a["id"] for a in items]
+
+
+def test_select_batch_accounts_mode_then_window():
+    accounts = [acc("a"), acc("b"), acc("c"), acc("d")]
+    grants = {"a": grant("a"), "c": grant("c")}
+    assert ids(p.select_batch_accounts(accounts, grants, "only_new")) == ["b", "d"]
+    assert ids(p.select_batch_accounts(accounts, grants, "only_new", limit=1, offset=1)) == ["d"]
+    assert ids(p.select_batch_accounts(accounts, grants, "only_failed", limit=1)) == ["b"]
+    assert ids(p.select_batch_accounts(accounts, grants, "all", limit=2, offset=1)) == ["b", "c"]
+
+
+# -- jobs --------------------------------------------------------------------------------------
+
+def test_find_active_job_pairs_migration_with_snapshot():
+    jobs = [job("s1", "snapshot", "completed", 10, "m1"), job("m1", "migration", "completed", 10, "s1"),
+            job("s2", "snapshot", "completed", 20, "m2"), job("m2", "migration", "running", 20, "s2")]
+    snap, mig = p.find_active_job(jobs)
+    assert (snap["job_id"], mig["job_id"]) == ("s2", "m2")
+
+
+def test_find_active_job_snapshot_running():
+    jobs = [job("s2", "snapshot", "running", 20, "m2"), job("m2", "migration", "completed", 20, "s2")]
+    # a migration job "completed" while its snapshot runs cannot happen; the running snapshot wins
+    snap, mig = p.find_active_job(jobs)
+    assert snap["job_id"] == "s2" and mig["job_id"] == "m2"
+    only = [job("s3", "snapshot", "pending", 30, None)]
+    assert p.find_active_job(only) == (only[0], None)
+
+
+def test_find_active_job_none():
+    assert p.find_active_job([]) is None
+    assert p.find_active_job([job("m1", status="partial")]) is None
+
+
+def test_linked_job_by_back_reference():
+    snap = job("s1", "snapshot", linked=None)
+    mig = job("m1", "migration", linked="s1")
+    assert p.linked_job(snap, [snap, mig]) is mig
+    assert p.linked_job(mig, [snap, mig]) is snap
+    assert p.linked_job(None, [snap]) is None
+
+
+def test_find_new_batch():
+    before = [job("s1", "snapshot", linked="m1"), job("m1", linked="s1")]
+    after = before + [job("s2", "snapshot", "pending", 200, "m2"), job("m2", "migration", "pending", 200, "s2")]
+    snap, mig = p.find_new_batch(before, after)
+    assert (snap["job_id"], mig["job_id"]) == ("s2", "m2")
+    assert p.find_new_batch(before, before) is None
+
+
+def test_latest_finished_and_counts():
+    jobs = [job("m1", status="partial", created=1, failed=3), job("m2", status="completed", created=5),
+            job("m3", status="running", created=9), job("s9", "snapshot", "completed", 10)]
+    assert p.latest_finished_migration_job(jobs)["job_id"] == "m2"
+    assert p.job_counts(jobs[0]) == {"all": 0, "success": 0, "failed": 3, "warning": 0}
+    assert p.job_counts(None) == {"all": 0, "success": 0, "failed": 0, "warning": 0}
+
+
+@pytest.mark.parametrize("snap,mig,expected", [
+    ("running", "pending", "running"), ("completed", "running", "running"), ("completed", "completed", "completed"),
+    ("completed", "partial", "partial"), ("completed", "failed", "failed"), ("failed", "pending", "snapshot_failed"),
+])
+def test_job_outcome(snap, mig, expected):
+    assert p.job_outcome(job("m", status=mig), job("s", "snapshot", snap)) == expected
+
+
+def test_job_outcome_without_jobs():
+    assert p.job_outcome(None) == "running"
+
+
+# -- batch plan --------------------------------------------------------------------------------
+
+def test_plan_attaches_to_running_job():
+    jobs = [job("s1", "snapshot", "completed", 1, "m1"), job("m1", "migration", "running", 1, "s1")]
+    plan = p.plan_batch_clone(jobs, [acc("a")], {})
+    assert plan["action"] == "attach" and plan["clone_job"]["job_id"] == "m1"
+    assert plan["snapshot_job"]["job_id"] == "s1"
+
+
+def test_plan_without_v2_starts():
+    plan = p.plan_batch_clone([], None, None)
+    assert plan["action"] == "start" and plan["scope"] is None
+
+
+def test_plan_starts_for_unmigrated_in_scope():
+    accounts = [acc("a"), acc("b"), acc("c", "imap")]
+    plan = p.plan_batch_clone([], accounts, {"a": grant("a")}, providers=["google"])
+    assert plan["action"] == "start"
+    assert plan["scope"]["pending"] == 1 and plan["scope"]["unmigrated_account_ids"] == ["b"]
+    assert plan["scope"]["providers"] == ["google"]
+
+
+def test_plan_nothing_when_all_migrated():
+    accounts = [acc("a"), acc("b", "exchange")]
+    grants = {"a": grant("a"), "b": grant("b", "invalid")}
+    plan = p.plan_batch_clone([job("m1", failed=0)], accounts, grants)
+    assert plan["action"] == "none"
+    assert plan["scope"]["placeholder_account_ids"] == ["b"]
+
+
+def test_plan_not_migratable_with_flags_is_not_pending():
+    accounts = [acc("a"), acc("b", "exchange"), acc("c", "eas")]
+    plan = p.plan_batch_clone([], accounts, {"a": grant("a")}, clone_exchange=False,
+                              allow_invalid_grant_creation=False)
+    assert plan["action"] == "none"
+    assert plan["scope"]["not_migratable_account_ids"] == ["b", "c"]
+
+
+def test_plan_only_new_discounts_failures_of_latest_job():
+    accounts = [acc("a"), acc("b"), acc("c", "exchange")]
+    jobs = [job("m1", status="partial", failed=3, created=5)]
+    # c is a predicted failure; a and b failed for other reasons (3 failures - 1 predicted = 2)
+    plan = p.plan_batch_clone(jobs, accounts, {}, clone_exchange=False)
+    assert plan["action"] == "none"
+    assert plan["scope"]["already_failed"] == 2 and plan["scope"]["pending"] == 0
+    # a new account arrives: one more than the failures explain
+    plan = p.plan_batch_clone(jobs, accounts + [acc("d")], {}, clone_exchange=False)
+    assert plan["action"] == "start" and plan["scope"]["pending"] == 1
+
+
+def test_plan_only_failed_and_all_count_failures_again():
+    accounts = [acc("a")]
+    jobs = [job("m1", status="partial", failed=1)]
+    for mode in ("only_failed", "all"):
+        assert p.plan_batch_clone(jobs, accounts, {}, mode=mode)["action"] == "start"
+
+
+def test_plan_window_applies_after_the_mode():
+    accounts = [acc("a"), acc("b"), acc("c")]
+    grants = {"a": grant("a"), "b": grant("b")}
+    # only_new: the window covers the accounts without a grant ("c"), so a first page is still to do
+    plan = p.plan_batch_clone([], accounts, grants, limit=2)
+    assert plan["action"] == "start" and plan["scope"]["selected"] == 1
+    assert p.plan_batch_clone([], accounts, grants, limit=2, offset=1)["action"] == "none"
+    # all: the window covers every account in scope
+    assert p.plan_batch_clone([], accounts, grants, mode="all", limit=2)["action"] == "none"
+    assert p.plan_batch_clone([], accounts, grants, mode="all", limit=2, offset=1)["action"] == "start"
+
+
+def test_plan_deleted_and_unknown_accounts_never_pending():
+    accounts = [acc("a"), dict(acc("b"), billing_state="deleted"), acc("c", "carrier-pigeon")]
+    plan = p.plan_batch_clone([job("m1", status="partial", failed=2)], accounts, {"a": grant("a")})
+    assert plan["action"] == "none" and plan["scope"]["not_migratable"] == 2 and plan["scope"]["already_failed"] == 0
+
+
+def test_plan_rejects_bad_mode_and_provider():
+    with pytest.raises(p.PlanningError):
+        p.plan_batch_clone([], [], {}, mode="some")
+    with pytest.raises(p.PlanningError):
+        p.plan_batch_clone([], [], {}, providers=["gmail"])
+
+
+def test_batch_diff():
+    start = p.plan_batch_clone([], [acc("a")], {})
+    assert p.batch_diff(start) == {"before": {"batch_clone_job": None},
+                                   "after": {"batch_clone_job": "(new job)", "accounts_to_migrate": 1}}
+    assert p.batch_diff(start, job("m9"))["after"]["batch_clone_job"] == "m9"
+    none = p.plan_batch_clone([], [acc("a")], {"a": grant("a")})
+    diff = p.batch_diff(none)
+    assert diff["before"] == diff["after"]
+    attach = p.plan_batch_clone([job("m1", status="running")], None, None)
+    diff = p.batch_diff(attach)
+    assert diff["before"] == diff["after"] == {"batch_clone_job": "m1"}
+
+
+# -- progress and waiter -----------------------------------------------------------------------
+
+def test_progress_log_records_changes_only_and_caps():
+    log = p.ProgressLog(limit=3)
+    assert log.record(0, job("s", "snapshot", "running"), job("m", status="pending"))
+    assert not log.record(1, job("s", "snapshot", "running"), job("m", status="pending"))
+    for n in range(1, 6):
+        log.record(n, job("s", "snapshot", "completed"), job("m", status="running", success=n))
+    assert len(log.samples) == 3
+    assert log.samples[0]["elapsed"] == 0 and log.samples[-1]["success"] == 5
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_waiter_done_after_polls():
+    clock = FakeClock()
+    values = iter([1, 2, 3])
+    waiter = p.Waiter(timeout=60, interval=5, clock=clock, sleep=clock.sleep)
+    seen = []
+    ok, last, elapsed = waiter.wait(lambda: next(values), lambda v: v == 3, on_sample=lambda e, v: seen.append((e, v)))
+    assert (ok, last, elapsed) == (True, 3, 10.0)
+    assert seen == [(0.0, 1), (5.0, 2), (10.0, 3)]
+
+
+def test_waiter_times_out_without_oversleeping():
+    clock = FakeClock()
+    waiter = p.Waiter(timeout=12, interval=5, clock=clock, sleep=clock.sleep)
+    ok, last, elapsed = waiter.wait(lambda: "running", lambda v: False)
+    assert not ok and last == "running" and elapsed == 12.0
+    assert clock.sleeps == [5, 5, 2]
+
+
+def test_waiter_zero_timeout_polls_once():
+    clock = FakeClock()
+    calls = []
+    ok, _last, _elapsed = p.Waiter(0, 1, clock=clock, sleep=clock.sleep).wait(lambda: calls.append(1), lambda v: False)
+    assert not ok and calls == [1] and clock.sleeps == []
+
+
+def test_waiter_refuses_non_positive_interval():
+    with pytest.raises(p.PlanningError):
+        p.Waiter(10, 0)
