@@ -50,7 +50,8 @@ seealso:
 
 EXAMPLES = r"""
 - name: Import the v2 settings into the v3 application
-  hosts: nylas_us
+  hosts: nylas_apps
+  connection: local
   gather_facts: false
   module_defaults:
     group/nylas.migration.nylas:

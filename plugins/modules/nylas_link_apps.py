@@ -40,7 +40,8 @@ seealso:
 
 EXAMPLES = r"""
 - name: Link the v2 application to its v3 application
-  hosts: nylas_us
+  hosts: nylas_apps
+  connection: local
   gather_facts: false
   module_defaults:
     group/nylas.migration.nylas:

@@ -58,7 +58,8 @@ seealso:
 
 EXAMPLES = r"""
 - name: Follow the migration jobs
-  hosts: nylas_us
+  hosts: nylas_apps
+  connection: local
   gather_facts: false
   module_defaults:
     group/nylas.migration.nylas:
