@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the main job of nylas.migration on the embedded default: the local Nylas simulators.
 
@@ -93,7 +92,7 @@ def main(argv=None):
         print("\n==== Summary")
         for name, recap in recaps:
             print("--- %s\n%s" % (name, recap.rstrip()))
-        print("\nreports: %s" % os.path.join(REPO, "reports", run_id + "-change"))
+        print("\nreport: %s" % os.path.join(REPO, "reports", run_id + "-change", "index.html"))
         if rerun_changed:
             print("re-run was not idempotent: %s" % rerun_changed, file=sys.stderr)
             return 1

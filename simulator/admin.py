@@ -84,8 +84,8 @@ class FaultRule:
         self.id = rule_id
         self.spec = dict(spec)
         method = spec.get("method", "*")
-        self.methods = None if method in ("*", None) else {m.upper() for m in
-                                                            (method if isinstance(method, list) else [method])}
+        methods = method if isinstance(method, list) else [method]
+        self.methods = None if method in ("*", None) else {m.upper() for m in methods}
         self.path = spec.get("path", "*") if spec.get("path_regex") is None else None
         try:
             self.regex = re.compile(spec["path_regex"]) if spec.get("path_regex") else None

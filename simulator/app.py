@@ -108,7 +108,7 @@ def envelope(data=None, status=200, **extra):
 
 def _bearer():
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _sep, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
 

@@ -874,9 +874,9 @@ class Backend:
                 if app["v2_application_id"] != rec["client_id"]:
                     outcome = "failed"
                 else:
-                    _, outcome, _ = self._clone_in_tx(db, job["application_id"], rec,
-                                                      params.get("allow_invalid_grant_creation", True),
-                                                      params.get("clone_exchange", True))
+                    _dummy, outcome, _dummy2 = self._clone_in_tx(
+                        db, job["application_id"], rec,
+                        params.get("allow_invalid_grant_creation", True), params.get("clone_exchange", True))
                 counts[outcome] += 1
                 cursor = rec["pos"]
             if not records:

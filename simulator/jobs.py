@@ -62,7 +62,7 @@ class JobRunner:
         if pace <= 0:
             return
         active = self.backend.active_jobs()
-        alive = {job_id for job_id, _ in active}
+        alive = {job_id for job_id, _dummy in active}
         self._credit = {k: v for k, v in self._credit.items() if k in alive}
         for job_id, job_type in active:
             rate = pace * (SNAPSHOT_SPEEDUP if job_type == "snapshot" else 1)

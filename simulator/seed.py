@@ -99,7 +99,7 @@ def normalise_seed(raw):
 
 
 def _account_id(rng):
-    return "".join(rng.choice(ID_ALPHABET) for _ in range(25))
+    return "".join(rng.choice(ID_ALPHABET) for _dummy in range(25))
 
 
 def expand_accounts(client_id, spec):

@@ -72,6 +72,8 @@ options:
     description:
       - The number of requests per second per application the client allows itself.
       - The Nylas migration tools allow 20 requests per second per application.
+      - The client paces itself 5% under this figure, so that network jitter does not push a request
+        over the server's one-second window (which would cost a 429 and its C(Retry-After) wait).
       - V(0) disables the client-side limit.
     type: float
     default: 20.0

@@ -464,6 +464,12 @@ _LIMITERS = {}  # type: Dict[str, RateLimiter]
 _LIMITERS_LOCK = threading.Lock()
 
 
+# The client paces itself this fraction under ``rate_limit``: requests spaced exactly at the limit reach
+# the server with jitter, and a server counting over a sliding second then sees one too many and answers
+# 429 (measured on the simulator: about one 429 per second at 20/20, none at 19/20; see benchmarks/).
+PACING_HEADROOM = 0.95
+
+
 def shared_limiter(key, rate):
     """Return the process-wide :class:`RateLimiter` for ``key``, creating it on first use.
 
@@ -628,7 +634,7 @@ class _BaseClient:
         self.read_only = bool(read_only)
         self._sleep = sleep
         self._random = random.random
-        self._limiter = shared_limiter(limiter_key, rate_limit) if rate_limit else None
+        self._limiter = shared_limiter(limiter_key, rate_limit * PACING_HEADROOM) if rate_limit else None
         self._secrets = []  # type: List[str]
         self._session = session if session is not None else requests.Session()
         self._session.headers.update({"Accept": "application/json", "User-Agent": _user_agent()})
@@ -1319,6 +1325,7 @@ class NylasV2Client(_BaseClient):
 
 
 __all__ = [
+    "PACING_HEADROOM",
     "COLLECTION_VERSION",
     "DEFAULT_RATE_LIMIT",
     "HAS_REQUESTS",

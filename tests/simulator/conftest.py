@@ -36,5 +36,3 @@ def make_api(tmp_path):
     yield make
     for app in apps:
         app.extensions[EXTENSION].shutdown()
-
-

@@ -16,7 +16,7 @@ def test_faults_html_502_times_latency_drop(sim_us):
     rule = sim_us.add_fault(method="GET", path="/v3/applications", status=502, times=2,
                             body="<html><body>Bad Gateway</body></html>", content_type="text/html")
     assert rule["id"]
-    for _ in range(2):
+    for _dummy in range(2):
         resp = requests.get(url + "/v3/applications", headers=bearer(), timeout=10)
         assert resp.status_code == 502
         assert resp.headers["Content-Type"].startswith("text/html")
@@ -55,10 +55,10 @@ def test_fault_probability_and_listing(make_api):
     admin = api.client
     assert admin.post("/_sim/faults", json={"path": "/v3/applications", "status": 500, "probability": 0}
                       ).status_code == 201
-    assert all(api.get("/v3/applications").status_code == 200 for _ in range(20))
+    assert all(api.get("/v3/applications").status_code == 200 for _dummy in range(20))
     admin.delete("/_sim/faults")
     admin.post("/_sim/faults", json={"path": "/v3/applications", "status": 500, "probability": 0.5, "seed": 1})
-    codes = [api.get("/v3/applications").status_code for _ in range(60)]
+    codes = [api.get("/v3/applications").status_code for _dummy in range(60)]
     assert 0 < codes.count(500) < 60
     listed = admin.get("/_sim/faults").get_json()["faults"]
     assert listed[0]["applied"] == codes.count(500)
@@ -84,8 +84,8 @@ def test_request_log_redacts_credentials(make_api):
     secrets = [ACME_KEY, ACME_V2[1], link_headers()["BasicV2"], "hook-secret-value", "connector-secret-value"]
     api.post(LINK, headers=link_headers())
     api.post(LINK, headers=link_headers(suffix="\n"))
-    api.post("/v3/connectors", json={"provider": "google", "settings": {"client_id": "c",
-                                                                       "client_secret": "connector-secret-value"}})
+    settings = {"client_id": "c", "client_secret": "connector-secret-value"}
+    api.post("/v3/connectors", json={"provider": "google", "settings": settings})
     created = api.post("/v3/webhooks", json={"trigger_types": ["grant.created"],
                                              "webhook_url": "https://hooks.example.com/x"}).get_json()["data"]
     secrets.append(created["webhook_secret"])
@@ -159,7 +159,7 @@ def _b64(text):
 # ------------------------------------------------------------------ rate limits
 def test_rate_limit_per_application_and_bucket(make_api):
     api = make_api(rate_limit_migration=20, rate_limit_default=50)
-    codes = [api.get(JOBS) for _ in range(30)]
+    codes = [api.get(JOBS) for _dummy in range(30)]
     limited = [r for r in codes if r.status_code == 429]
     assert [r.status_code for r in codes[:20]] == [200] * 20
     assert limited, "the 21st request in the same second must be limited"
@@ -170,24 +170,24 @@ def test_rate_limit_per_application_and_bucket(make_api):
     assert api.get(JOBS, key=GLOBEX_KEY).status_code == 200
     assert api.get("/v3/applications").status_code == 200
     # the admin API is never limited
-    assert all(api.client.get("/_sim/health").status_code == 200 for _ in range(60))
+    assert all(api.client.get("/_sim/health").status_code == 200 for _dummy in range(60))
 
 
 def test_rate_limit_default_bucket(make_api):
     api = make_api(rate_limit_migration=20, rate_limit_default=50)
-    codes = [api.get("/v3/grants").status_code for _ in range(60)]
+    codes = [api.get("/v3/grants").status_code for _dummy in range(60)]
     assert codes[:50] == [200] * 50 and 429 in codes[50:]
     assert api.get("/v3/grants", key=GLOBEX_KEY).status_code == 200
 
 
 def test_rate_limits_off_with_zero(make_api):
     api = make_api(rate_limit_migration=0, rate_limit_default=0)
-    assert all(api.get(JOBS).status_code == 200 for _ in range(60))
+    assert all(api.get(JOBS).status_code == 200 for _dummy in range(60))
 
 
 def test_rate_limit_cli_options(sim_factory):
     sim = sim_factory("us", extra_args=("--rate-limit-migration", "3", "--rate-limit-default", "0"))
-    codes = [requests.get(sim.url + JOBS, headers=bearer(), timeout=10).status_code for _ in range(8)]
+    codes = [requests.get(sim.url + JOBS, headers=bearer(), timeout=10).status_code for _dummy in range(8)]
     assert codes[:3] == [200] * 3 and 429 in codes
     assert all(requests.get(sim.url + "/v3/grants", headers=bearer(), timeout=10).status_code == 200
-               for _ in range(60))
+               for _dummy in range(60))

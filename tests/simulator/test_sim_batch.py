@@ -53,8 +53,8 @@ def linked(make_api, write_seed):
 
 def check_job_shape(job):
     assert REQUIRED_JOB_KEYS <= set(job) <= MIGRATION_JOB_KEYS
-    assert all(isinstance(job[k], int) for k in ("count_all", "count_success", "count_failed", "count_warning",
-                                                  "created_at", "updated_at"))
+    int_keys = ("count_all", "count_success", "count_failed", "count_warning", "created_at", "updated_at")
+    assert all(isinstance(job[k], int) for k in int_keys)
 
 
 def all_grants(api):
@@ -106,11 +106,11 @@ def test_records_are_processed_oldest_imported_first(linked):
 
 
 def test_completed_and_failed_statuses(linked):
-    api, _ = linked([{"id": f"g{i}", "provider": "gmail"} for i in range(5)])
+    api, _dummy = linked([{"id": f"g{i}", "provider": "gmail"} for i in range(5)])
     api.post(BATCH, json={})
     clone = [j for j in wait_jobs_done(api) if j["type"] == "migration"][0]
     assert clone["status"] == "completed" and clone["count_success"] == 5
-    api2, _ = linked([{"id": f"e{i}", "provider": "eas"} for i in range(4)])
+    api2, _dummy = linked([{"id": f"e{i}", "provider": "eas"} for i in range(4)])
     api2.post(BATCH + "?allow_invalid_grant_creation=false", json={})
     clone = [j for j in wait_jobs_done(api2) if j["type"] == "migration"][0]
     assert clone["status"] == "failed" and clone["count_failed"] == 4 and clone["count_success"] == 0
@@ -122,7 +122,7 @@ def test_batch_flags_from_query_only(linked):
     clone = [j for j in wait_jobs_done(api) if j["type"] == "migration"][0]
     want = expected(accounts)
     assert clone["count_failed"] == want["failed"] and clone["count_warning"] == want["placeholder"]
-    api2, _ = linked()
+    api2, _dummy = linked()
     api2.post(BATCH + "?clone_exchange=false&allow_invalid_grant_creation=false", json={})
     clone = [j for j in wait_jobs_done(api2) if j["type"] == "migration"][0]
     want = expected(accounts, False, False)
@@ -166,7 +166,7 @@ def test_only_failed_retries_failures(linked):
     resp = api.post(BATCH, json={"mode": "only_failed"}).get_json()["data"]
     assert resp["clone_job"]["count_all"] == failed
     wait_jobs_done(api)
-    retry = [j for j in api.get(JOBS + "?type=migration").get_json()["data"]][0]
+    retry = api.get(JOBS + "?type=migration").get_json()["data"][0]
     assert retry["job_id"] == resp["clone_job"]["job_id"]
     deleted = sum(1 for a in accounts if a.get("billing_state") == "deleted")
     assert retry["count_failed"] == deleted and retry["count_warning"] == failed - deleted
@@ -178,14 +178,14 @@ def test_providers_limit_offset(linked):
     data = api.post(BATCH, json={"providers": ["google"], "limit": 3, "offset": 1}).get_json()["data"]
     assert data["clone_job"]["count_all"] == 3
     wait_jobs_done(api)
-    google = sorted((a for a in accounts if a["provider"] == "gmail"), key=lambda a: (a["linked_at"],
-                                                                                     accounts.index(a)))
+    google = sorted((a for a in accounts if a["provider"] == "gmail"),
+                    key=lambda a: (a["linked_at"], accounts.index(a)))
     # the migrated (or attempted) accounts are the 2nd..4th oldest google accounts
     tried = {g["account_id"] for g in all_grants(api)}
     assert tried <= {a["id"] for a in google[1:4]}
     micro = api.post(BATCH, json={"providers": ["microsoft", "ews"]}).get_json()["data"]
-    assert micro["clone_job"]["count_all"] == sum(1 for a in accounts if a["provider"] in
-                                                   ("graph", "exchange", "eas", "ews"))
+    microsoft_like = ("graph", "exchange", "eas", "ews")
+    assert micro["clone_job"]["count_all"] == sum(1 for a in accounts if a["provider"] in microsoft_like)
 
 
 @pytest.mark.parametrize("body", [
@@ -193,7 +193,7 @@ def test_providers_limit_offset(linked):
     {"limit": "10"}, {"unknown": 1},
 ])
 def test_batch_validation(linked, body):
-    api, _ = linked()
+    api, _dummy = linked()
     resp = api.post(BATCH, json=body)
     assert resp.status_code == 400
     assert resp.get_json()["error"]["type"] == "bad_request"
@@ -206,17 +206,20 @@ def test_batch_needs_link(make_api, write_seed):
 
 
 def test_jobs_filters_and_sorting(linked):
-    api, _ = linked()
+    api, _dummy = linked()
     first = api.post(BATCH, json={"limit": 5}).get_json()["data"]
     wait_jobs_done(api)
     api.ctx.runner.set_pace(0)
     second = api.post(BATCH, json={"limit": 5}).get_json()["data"]
-    ids = lambda resp: [j["job_id"] for j in resp.get_json()["data"]]  # noqa: E731
-    assert ids(api.get(JOBS + "?type=snapshot")) == [second["snapshot_job"]["job_id"],
-                                                      first["snapshot_job"]["job_id"]]
+
+    def ids(resp):
+        return [j["job_id"] for j in resp.get_json()["data"]]
+
+    snapshots = [second["snapshot_job"]["job_id"], first["snapshot_job"]["job_id"]]
+    assert ids(api.get(JOBS + "?type=snapshot")) == snapshots
     assert ids(api.get(JOBS + "?status=pending")) == [second["clone_job"]["job_id"]]
-    assert set(ids(api.get(JOBS + "?status=pending,running"))) == {second["clone_job"]["job_id"],
-                                                                    second["snapshot_job"]["job_id"]}
+    second_ids = {second["clone_job"]["job_id"], second["snapshot_job"]["job_id"]}
+    assert set(ids(api.get(JOBS + "?status=pending,running"))) == second_ids
     assert ids(api.get(JOBS + "?status=completed,partial,failed&type=migration")) == [first["clone_job"]["job_id"]]
     by_completion = ids(api.get(JOBS + "?sort_by_completion=true"))
     assert set(by_completion[:2]) == {first["clone_job"]["job_id"], first["snapshot_job"]["job_id"]}
@@ -227,7 +230,7 @@ def test_jobs_filters_and_sorting(linked):
 
 def test_batch_racing_single_clones_never_duplicates(linked):
     accounts = [{"id": f"r{i:03d}", "provider": "gmail", "linked_at": i} for i in range(150)]
-    api, _ = linked(accounts, job_pace=1500)
+    api, _dummy = linked(accounts, job_pace=1500)
     api.post(BATCH, json={})
     errors = []
 

@@ -58,7 +58,7 @@ def table_api(make_api, write_seed):
 
 @pytest.mark.parametrize("index", range(len(TABLE)))
 def test_outcome_table_over_http(table_api, index):
-    _, allow, exchange, outcome, provider = TABLE[index]
+    _dummy, allow, exchange, outcome, provider = TABLE[index]
     query = f"allow_invalid_grant_creation={str(allow).lower()}&clone_exchange={str(exchange).lower()}"
     resp = table_api.post(f"/v3/migration-tools/grants/row{index:02d}/clone?{query}")
     body = resp.get_json()
@@ -129,14 +129,14 @@ def test_concurrent_clones_of_one_account_make_one_grant(sim_factory, write_seed
         resp = requests.post(f"{sim.url}/v3/migration-tools/grants/race/clone", headers=session_headers, timeout=10)
         results.append((resp.status_code, resp.json()["data"]["id"]))
 
-    threads = [threading.Thread(target=clone) for _ in range(16)]
+    threads = [threading.Thread(target=clone) for _dummy in range(16)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert len(results) == 16
-    assert {status for status, _ in results} == {200}
-    assert len({grant_id for _, grant_id in results}) == 1
+    assert {status for status, _dummy in results} == {200}
+    assert len({grant_id for _dummy, grant_id in results}) == 1
     grants = requests.get(f"{sim.url}/v3/grants?account_id=race", headers=session_headers, timeout=10).json()
     assert len(grants["data"]) == 1
     assert sim.state()["grants"] == 1
