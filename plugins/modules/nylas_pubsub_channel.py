@@ -200,18 +200,8 @@ outcome_unknown:
   sample: false
 """
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import (
-    DESTINATION_FIELDS,
-    find_destinations,
-    plan_destination,
-    plan_diff,
-    strip_destination_secrets,
-)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination import DestinationApi, run_destination
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import PlanningError
-
-KIND = "pubsub"
 
 
 def argument_spec():
@@ -226,70 +216,14 @@ def argument_spec():
     )
 
 
-def apply_plan(module, plan, topic, before):
-    """Make the planned write and return ``(changed, channel)``; fail with the API's error fields."""
-    client = module.client
-    action = plan["action"]
-    msg = "Failed to %s the Pub/Sub channel of %s" % (action, topic)
-    try:
-        if action == "create":
-            return True, strip_destination_secrets(client.create_pubsub_channel(plan["body"]))
-        if action == "update":
-            return True, strip_destination_secrets(client.update_pubsub_channel(plan["id"], plan["body"]))
-        deleted = 0
-        for channel_id in plan["delete_ids"]:
-            try:
-                client.delete_pubsub_channel(channel_id)
-                deleted += 1
-            except NylasAPIError as e:
-                if e.status != 404:
-                    raise
-                module.warn("The Pub/Sub channel %s was deleted by someone else meanwhile" % channel_id)
-        return deleted > 0, None
-    except NylasAPIError as e:
-        if action == "create" and e.outcome_unknown:
-            current = _reread(module, topic)
-            if current is not None:
-                module.warn("Creating the Pub/Sub channel failed (%s) but a channel with this topic now exists; "
-                            "treating it as created" % e)
-                return True, current
-        module.fail_from_error(e, msg=msg, changed=False, pubsub_channel=strip_destination_secrets(before))
-    except NylasError as e:
-        module.fail_from_error(e, msg=msg, changed=False, pubsub_channel=strip_destination_secrets(before))
-
-
-def _reread(module, topic):
-    try:
-        matches = find_destinations(module.client.list_pubsub_channels(), KIND, topic)
-    except NylasError:
-        return None
-    return strip_destination_secrets(matches[0]) if len(matches) == 1 else None
-
-
 def run_module():
     """Read the Pub/Sub channels, plan, and (not in check mode) create, update or delete the one of the topic."""
     module = NylasModule(argument_spec=argument_spec(), supports_check_mode=True,
                          required_if=[("state", "present", ["trigger_types"])])
-    params = module.params
-    topic = params["topic"]
-
-    try:
-        channels = module.client.list_pubsub_channels()
-    except NylasError as e:
-        module.fail_from_error(e, msg="Failed to list the Pub/Sub channels", changed=False)
-    before = (find_destinations(channels, KIND, topic) or [None])[0]
-
-    wanted = {k: params.get(k) for k in DESTINATION_FIELDS}
-    try:
-        plan = plan_destination(channels, KIND, topic, wanted=wanted, state=params["state"])
-    except PlanningError as e:
-        module.fail_json(msg=str(e), changed=False, pubsub_channel=strip_destination_secrets(before))
-
-    changed, after = plan["changed"], plan["predicted"]
-    if plan["changed"] and not module.check_mode:
-        changed, after = apply_plan(module, plan, topic, before)
-
-    module.exit_json(changed=changed, pubsub_channel=after, diff=plan_diff(plan))
+    client = module.client
+    api = DestinationApi("pubsub", "Pub/Sub channel", "topic", "the Pub/Sub channel of %s",
+                         client.list_pubsub_channels, client.create_pubsub_channel, client.update_pubsub_channel, client.delete_pubsub_channel)
+    module.exit_json(**run_destination(module, api, module.params["topic"], "pubsub_channel"))
 
 
 def main():

@@ -234,18 +234,8 @@ outcome_unknown:
   sample: false
 """
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import (
-    DESTINATION_FIELDS,
-    find_destinations,
-    plan_destination,
-    plan_diff,
-    strip_destination_secrets,
-)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination import DestinationApi, run_destination
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import PlanningError
-
-KIND = "webhook"
 
 
 def argument_spec():
@@ -261,86 +251,31 @@ def argument_spec():
     )
 
 
-def apply_plan(module, plan, url, before):
-    """Make the planned write; return ``(changed, webhook, secret)`` (``secret`` only on creation)."""
-    client = module.client
-    action = plan["action"]
-    msg = "Failed to %s the webhook %s" % (action, url)
-    try:
-        if action == "create":
-            created = client.create_webhook(plan["body"]) or {}
-            secret = created.get("webhook_secret")
-            if secret and not module.params["return_secret"]:
-                # Masked everywhere: a secret that is not returned can never appear in the output.
-                module.module.no_log_values.add(secret)
-            return True, strip_destination_secrets(created), secret
-        if action == "update":
-            return True, strip_destination_secrets(client.update_webhook(plan["id"], plan["body"])), None
-        deleted = 0
-        for webhook_id in plan["delete_ids"]:
-            try:
-                client.delete_webhook(webhook_id)
-                deleted += 1
-            except NylasAPIError as e:
-                if e.status != 404:
-                    raise
-                module.warn("The webhook %s was deleted by someone else meanwhile" % webhook_id)
-        return deleted > 0, None, None
-    except NylasAPIError as e:
-        if action == "create" and e.outcome_unknown:
-            current = _reread(module, url)
-            if current is not None:
-                module.warn("Creating the webhook failed (%s) but a webhook with this URL now exists; treating it "
-                            "as created. Its secret was not received: rotate it to get one" % e)
-                return True, current, None
-        module.fail_from_error(e, msg=msg, changed=False, webhook=strip_destination_secrets(before))
-    except NylasError as e:
-        module.fail_from_error(e, msg=msg, changed=False, webhook=strip_destination_secrets(before))
-
-
-def _reread(module, url):
-    try:
-        matches = find_destinations(module.client.list_webhooks(), KIND, url)
-    except NylasError:
-        return None
-    return strip_destination_secrets(matches[0]) if len(matches) == 1 else None
-
-
 def run_module():
     """Read the webhooks, plan, and (not in check mode) create, update or delete the one of the URL."""
     module = NylasModule(argument_spec=argument_spec(), supports_check_mode=True,
                          required_if=[("state", "present", ["trigger_types"])])
     params = module.params
-    url = params["webhook_url"]
     if params["return_secret"] and not module.module.no_log:
         module.fail_json(msg="return_secret requires no_log: true on the task, so that the webhook secret is "
                              "never printed nor stored in the job log", changed=False)
+    client = module.client
+    api = DestinationApi("webhook", "webhook", "URL", "the webhook %s", client.list_webhooks, client.create_webhook,
+                         client.update_webhook, client.delete_webhook)
 
-    try:
-        webhooks = module.client.list_webhooks()
-    except NylasError as e:
-        module.fail_from_error(e, msg="Failed to list the webhooks", changed=False)
-    before = (find_destinations(webhooks, KIND, url) or [None])[0]
-
-    wanted = {k: params.get(k) for k in DESTINATION_FIELDS}
-    try:
-        plan = plan_destination(webhooks, KIND, url, wanted=wanted, state=params["state"])
-    except PlanningError as e:
-        module.fail_json(msg=str(e), changed=False, webhook=strip_destination_secrets(before))
-
-    changed, after, secret = plan["changed"], plan["predicted"], None
-    if plan["changed"] and not module.check_mode:
-        changed, after, secret = apply_plan(module, plan, url, before)
-
-    result = dict(changed=changed, webhook=after, diff=plan_diff(plan))
-    if secret:
+    def take_secret(created):
+        """Return the secret Nylas sends once on creation, or mask and discard it (``return_secret: false``)."""
+        secret = created.get("webhook_secret")
+        if not secret:
+            return {}
         if params["return_secret"]:
-            result["webhook_secret"] = secret
-        else:
-            module.warn("Nylas returned the secret of the new webhook %s once; it was discarded because "
-                        "return_secret is false. Rotate the secret in Nylas to get a new one"
-                        % (after or {}).get("id"))
-    module.exit_json(**result)
+            return {"webhook_secret": secret}
+        module.module.no_log_values.add(secret)  # masked everywhere: a discarded secret can never leak
+        module.warn("Nylas returned the secret of the new webhook %s once; it was discarded because "
+                    "return_secret is false. Rotate the secret in Nylas to get a new one" % created.get("id"))
+        return {}
+
+    module.exit_json(**run_destination(module, api, params["webhook_url"], "webhook", on_created=take_secret))
 
 
 def main():

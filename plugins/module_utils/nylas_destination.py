@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nylas.migration contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+"""Ansible glue shared by the notification destination modules (webhooks and Pub/Sub channels).
+
+Both modules follow one flow: list the destinations, find the one of the key (URL or topic), plan with
+:mod:`nylas_destination_planning`, and, outside check mode, create, update or delete it. A create whose
+outcome is unknown is resolved by re-reading the list, never by sending it again. This module only calls
+the client through the :class:`DestinationApi` it is given, so it builds no URL.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import (
+    DESTINATION_FIELDS,
+    find_destinations,
+    plan_destination,
+    plan_diff,
+    strip_destination_secrets,
+)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import PlanningError
+
+
+class DestinationApi:
+    """The client calls and the words of one kind of destination.
+
+    Args:
+        kind: ``"webhook"`` or ``"pubsub"`` (the key of :func:`find_destinations`).
+        noun: how messages name one destination, e.g. ``"webhook"`` or ``"Pub/Sub channel"``.
+        key_name: how messages name its key, e.g. ``"URL"`` or ``"topic"``.
+        label: how failure messages name the destination of a key, e.g. ``"the webhook %s"``.
+        list_all, create, update, delete: the client's methods (``GET`` list, ``POST``, ``PUT {id}``,
+            ``DELETE {id}``).
+    """
+
+    def __init__(self, kind, noun, key_name, label, list_all, create, update, delete):
+        self.kind = kind
+        self.label = label
+        self.noun = noun
+        self.key_name = key_name
+        self.list_all = list_all
+        self.create = create
+        self.update = update
+        self.delete = delete
+
+
+def run_destination(module, api, key, result_key, on_created=None):
+    """Read, plan and (outside check mode) apply one destination; return the module result.
+
+    Args:
+        module: the :class:`NylasModule` (its params hold ``state`` and :data:`DESTINATION_FIELDS`).
+        api: the :class:`DestinationApi` of this kind.
+        key: the destination's URL or topic.
+        result_key: the result key of the destination (``webhook``, ``pubsub_channel``).
+        on_created: optional callable given the raw creation answer (e.g. to take the webhook secret
+            out of it) before secrets are stripped; what it returns is merged into the result.
+
+    Returns:
+        A dict with ``changed``, ``result_key`` (the destination after the task, secrets stripped, or the
+        prediction in check mode; None when absent) and ``diff``. Fails the module (with the API's error
+        fields and the destination as it was) on any Nylas error or ambiguous plan.
+    """
+    params = module.params
+    try:
+        current = api.list_all()
+    except NylasError as e:
+        module.fail_from_error(e, msg="Failed to list the %ss" % api.noun, changed=False)
+    before = strip_destination_secrets((find_destinations(current, api.kind, key) or [None])[0])
+
+    wanted = {k: params.get(k) for k in DESTINATION_FIELDS}
+    try:
+        plan = plan_destination(current, api.kind, key, wanted=wanted, state=params["state"])
+    except PlanningError as e:
+        module.fail_json(msg=str(e), changed=False, **{result_key: before})
+
+    result = {"changed": plan["changed"], result_key: plan["predicted"], "diff": plan_diff(plan)}
+    if not plan["changed"] or module.check_mode:
+        return result
+    msg = "Failed to %s %s" % (plan["action"], api.label % key)
+    try:
+        if plan["action"] == "create":
+            created = api.create(plan["body"]) or {}
+            if on_created is not None:
+                result.update(on_created(created))
+            result[result_key] = strip_destination_secrets(created)
+        elif plan["action"] == "update":
+            result[result_key] = strip_destination_secrets(api.update(plan["id"], plan["body"]))
+        else:
+            result["changed"] = _delete_all(module, api, plan["delete_ids"])
+            result[result_key] = None
+    except NylasAPIError as e:
+        current = _reread(api, key) if plan["action"] == "create" and e.outcome_unknown else None
+        if current is None:
+            module.fail_from_error(e, msg=msg, changed=False, **{result_key: before})
+        module.warn("Creating the %s failed (%s) but one with this %s now exists; treating it as created"
+                    % (api.noun, e, api.key_name))
+        result[result_key] = current
+    except NylasError as e:
+        module.fail_from_error(e, msg=msg, changed=False, **{result_key: before})
+    return result
+
+
+def _delete_all(module, api, ids):
+    """Delete every id; a 404 means someone else deleted it meanwhile. Return whether any was deleted."""
+    deleted = 0
+    for destination_id in ids:
+        try:
+            api.delete(destination_id)
+            deleted += 1
+        except NylasAPIError as e:
+            if e.status != 404:
+                raise
+            module.warn("The %s %s was deleted by someone else meanwhile" % (api.noun, destination_id))
+    return deleted > 0
+
+
+def _reread(api, key):
+    """The destination of ``key`` after a create of unknown outcome, or None (absent, ambiguous, unreadable)."""
+    try:
+        matches = find_destinations(api.list_all(), api.kind, key)
+    except NylasError:
+        return None
+    return strip_destination_secrets(matches[0]) if len(matches) == 1 else None
