@@ -35,8 +35,8 @@ collection-link:  ## Make the checkout visible to Ansible as nylas.migration (co
 demo: venv collection-link  ## Run migrate.yml on the simulators: plan (--check --diff), change, re-run
 	$(BIN)/python scripts/demo.py
 
-test: venv collection-link  ## Sanity, unit, simulator and integration tests, then ansible-lint
-	$(MAKE) --no-print-directory sanity units simulator-tests integration lint changelog-lint
+test: venv collection-link  ## ansible-lint, changelog lint, sanity, unit, simulator and integration tests
+	$(MAKE) --no-print-directory lint changelog-lint sanity units simulator-tests integration
 
 sanity: venv  ## ansible-test sanity on a copy in an ansible_collections/nylas/migration tree
 	@mkdir -p $(HOME)/.ansible/test/cache
