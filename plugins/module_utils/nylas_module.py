@@ -96,6 +96,15 @@ class NylasModule:
 
     # -- secrets -----------------------------------------------------------------------------------
 
+    @property
+    def no_log(self):
+        """Whether the task runs with ``no_log: true`` (its result is then never printed nor logged)."""
+        return bool(self.module.no_log)
+
+    def add_secrets(self, *values):
+        """Mask these values (a secret a module learns while running) in every output of the module."""
+        self.module.no_log_values.update(v for v in values if v)
+
     def _protect_secrets(self):
         """Add every secret and every value derived from one to ``no_log_values``."""
         api_key = self.params.get("api_key")

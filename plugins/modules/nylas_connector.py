@@ -284,7 +284,7 @@ def run_module():
     provider = params["provider"]
     settings = params.get("settings")
     # client_secret is no_log already; other secret-named keys of the settings are masked too.
-    module.module.no_log_values.update(secret_setting_values(settings))
+    module.add_secrets(*secret_setting_values(settings))
 
     try:
         before = module.client.get_connector(provider)

@@ -256,7 +256,7 @@ def run_module():
     module = NylasModule(argument_spec=argument_spec(), supports_check_mode=True,
                          required_if=[("state", "present", ["trigger_types"])])
     params = module.params
-    if params["return_secret"] and not module.module.no_log:
+    if params["return_secret"] and not module.no_log:
         module.fail_json(msg="return_secret requires no_log: true on the task, so that the webhook secret is "
                              "never printed nor stored in the job log", changed=False)
     client = module.client
@@ -270,7 +270,7 @@ def run_module():
             return {}
         if params["return_secret"]:
             return {"webhook_secret": secret}
-        module.module.no_log_values.add(secret)  # masked everywhere: a discarded secret can never leak
+        module.add_secrets(secret)  # masked everywhere: a discarded secret can never leak
         module.warn("Nylas returned the secret of the new webhook %s once; it was discarded because "
                     "return_secret is false. Rotate the secret in Nylas to get a new one" % created.get("id"))
         return {}
