@@ -153,3 +153,26 @@ def requests_to(sim, path, since=None):
 def error_fields(result):
     """Return the error fields of a failed result."""
     return {k: result.get(k) for k in ("status", "error_type", "request_id", "method", "path", "attempts")}
+
+
+#: Faults a module must report with the API's error fields: (id, fault rule without method and path,
+#: expected HTTP status, expected ``error_type`` or None when the simulator's envelope decides).
+TRANSPORT_FAULTS = [
+    ("429-retry-after", dict(status=429, retry_after=1), 429, None),
+    ("503", dict(status=503), 503, None),
+    ("html-502", dict(status=502, body=HTML_502, content_type="text/html"), 502, "non_json_response"),
+]
+
+
+def assert_transport_failure(result, status, error_type, method, path):
+    """Assert a failed module result carries the error fields of the faulted request and no secret."""
+    assert result.rc == 1 and result.result["changed"] is False
+    fields = error_fields(result.result)
+    assert fields["status"] == status and fields["method"] == method and fields["path"] == path
+    assert fields["attempts"] >= 1
+    if error_type:
+        assert fields["error_type"] == error_type
+    if status == 502:
+        assert "502 Bad Gateway" in result.result["msg"] and "<h1>" not in result.result["msg"]
+    assert "Traceback" not in result.raw
+    assert_no_secrets(result.raw)

@@ -4,10 +4,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.module_runner import (
+    TRANSPORT_FAULTS,
     assert_no_secrets,
+    assert_transport_failure,
     error_fields,
     last_seq,
+    requests_to,
     run_module,
     writes,
 )
@@ -87,3 +92,27 @@ def test_error_fields_and_no_secret(acme):
     bad = channel(wanted(args, api_key="nyk_sim_us_WRONG_KEY_for_test"))
     assert bad.rc == 1 and bad.result["status"] == 401
     assert "nyk_sim_us_WRONG_KEY_for_test" not in bad.raw
+
+
+@pytest.mark.parametrize("fault, status, error_type", [f[1:] for f in TRANSPORT_FAULTS],
+                         ids=[f[0] for f in TRANSPORT_FAULTS])
+def test_read_failure_error_fields(acme, fault, status, error_type):
+    sim, args = acme
+    sim.add_fault(method="GET", path=BASE, **fault)
+    result = channel(wanted(dict(args, max_retries=1)))
+    assert_transport_failure(result, status, error_type, "GET", BASE)
+    assert result.result["msg"].startswith("Failed to list the Pub/Sub channels")
+    if status in (429, 503):  # retried once (max_retries=1), after Retry-After for the 429
+        assert result.result["attempts"] == 2 and len(requests_to(sim, BASE)) == 2
+    assert writes(sim) == []
+
+
+def test_update_404_error_fields(acme):
+    sim, args = acme
+    assert channel(wanted(args)).result["changed"] is True
+    sim.add_fault(method="PUT", path=BASE + "/*", status=404)
+    seq = last_seq(sim)
+    result = channel(wanted(args, description="changed"))
+    assert_transport_failure(result, 404, None, "PUT", result.result.get("path"))
+    assert result.result["path"].startswith(BASE + "/") and result.result["request_id"]
+    assert [method for method, dummy in writes(sim, since=seq)] == ["PUT"]  # a 404 is never retried

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from tests.integration.module_runner import (
+    TRANSPORT_FAULTS,
     assert_no_secrets,
+    assert_transport_failure,
     error_fields,
     last_seq,
+    requests_to,
     run_module,
     writes,
 )
@@ -142,3 +147,27 @@ def test_simulator_rejects_unknown_trigger(acme):
     sim, args = acme
     failed = webhook(sim, hook(args, trigger_types=["account.connected"]))
     assert failed.rc == 1 and failed.result["status"] == 400 and "account.connected" in failed.result["msg"]
+
+
+@pytest.mark.parametrize("fault, status, error_type", [f[1:] for f in TRANSPORT_FAULTS],
+                         ids=[f[0] for f in TRANSPORT_FAULTS])
+def test_read_failure_error_fields(acme, fault, status, error_type):
+    sim, args = acme
+    sim.add_fault(method="GET", path="/v3/webhooks", **fault)
+    result = webhook(sim, hook(dict(args, max_retries=1)))
+    assert_transport_failure(result, status, error_type, "GET", "/v3/webhooks")
+    assert result.result["msg"].startswith("Failed to list the webhooks")
+    if status in (429, 503):  # retried once (max_retries=1), after Retry-After for the 429
+        assert result.result["attempts"] == 2 and len(requests_to(sim, "/v3/webhooks")) == 2
+    assert writes(sim) == []
+
+
+def test_update_404_error_fields(acme):
+    sim, args = acme
+    assert webhook(sim, hook(args)).result["changed"] is True
+    sim.add_fault(method="PUT", path="/v3/webhooks/*", status=404)
+    seq = last_seq(sim)
+    result = webhook(sim, hook(args, description="changed"))
+    assert_transport_failure(result, 404, None, "PUT", result.result.get("path"))
+    assert result.result["path"].startswith("/v3/webhooks/") and result.result["request_id"]
+    assert [method for method, dummy in writes(sim, since=seq)] == ["PUT"]  # a 404 is never retried
