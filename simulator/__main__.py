@@ -6,8 +6,10 @@ once listening, and stops cleanly on SIGTERM/SIGINT.
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
 
 from werkzeug.serving import make_server
@@ -23,7 +25,7 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--seed", default=str(DEFAULT_SEED), help="YAML seed (default: %(default)s)")
     parser.add_argument("--state", default=None,
-                        help="SQLite state file (default: a new file in a new temporary directory)")
+                        help="SQLite state file (default: a temporary file, removed when the process stops)")
     parser.add_argument("--job-pace", type=float, default=DEFAULT_JOB_PACE,
                         help="accounts per second processed by batch jobs (default: %(default)s; 0 pauses)")
     parser.add_argument("--rate-limit-migration", type=int, default=DEFAULT_RATE_LIMITS["migration"],
@@ -39,7 +41,15 @@ def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.access_log else logging.WARNING)
-    app = create_app(args.region, seed_path=args.seed, state_path=args.state, job_pace=args.job_pace,
+    if args.state is None:
+        with tempfile.TemporaryDirectory(prefix="nylas-sim-") as tmp:
+            return serve(args, os.path.join(tmp, "state-%s.sqlite" % args.region))
+    return serve(args, args.state)
+
+
+def serve(args, state_path):
+    """Serve the simulator with its state in ``state_path`` until SIGTERM/SIGINT; return the exit code."""
+    app = create_app(args.region, seed_path=args.seed, state_path=state_path, job_pace=args.job_pace,
                      rate_limit_migration=args.rate_limit_migration, rate_limit_default=args.rate_limit_default)
     ctx = app.extensions[EXTENSION]
     server = make_server(args.host, args.port, app, threaded=True)

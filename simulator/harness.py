@@ -8,9 +8,11 @@ Example::
         sim.kill(); sim.restart()          # same state file: jobs resume
 """
 
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,7 +49,9 @@ class SimulatorProcess:
         self.region = region
         self.seed = str(seed) if seed else None
         if state is None:
-            state = Path(tempfile.mkdtemp(prefix=f"nylas-sim-{region}-")) / "state.sqlite"
+            owned = tempfile.mkdtemp(prefix=f"nylas-sim-{region}-")
+            atexit.register(shutil.rmtree, owned, True)  # a state nobody asked to keep goes with this process
+            state = Path(owned) / "state.sqlite"
         self.state_path = str(state)
         self.job_pace = job_pace
         self.extra_args = tuple(str(a) for a in extra_args)
