@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 SANITY_ROOT ?= $(or $(TMPDIR),/tmp)/nylas-migration-sanity
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help venv collection-link demo test sanity units simulator-tests integration lint benchmark changelog-lint clean
+.PHONY: help venv collection-link demo test sanity units simulator-tests integration lint benchmark changelog-lint ee-context clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -36,7 +36,7 @@ demo: venv collection-link  ## Run migrate.yml on the simulators: plan (--check 
 	$(BIN)/python scripts/demo.py
 
 test: venv collection-link  ## ansible-lint, changelog lint, sanity, unit, simulator and integration tests
-	$(MAKE) --no-print-directory lint changelog-lint sanity units simulator-tests integration
+	$(MAKE) --no-print-directory lint changelog-lint ee-context sanity units simulator-tests integration
 
 sanity: venv  ## ansible-test sanity on a copy in an ansible_collections/nylas/migration tree
 	@mkdir -p $(HOME)/.ansible/test/cache
@@ -62,8 +62,12 @@ lint: venv collection-link  ## ansible-lint, production profile
 changelog-lint: venv  ## antsibull-changelog lint of changelogs/
 	$(BIN)/antsibull-changelog lint
 
+ee-context: venv  ## Build the collection tarball and the execution-environment build context (context/)
+	$(BIN)/ansible-galaxy collection build --force --output-path .
+	rm -rf context && $(BIN)/ansible-builder create -f meta/execution-environment.yml -c context
+
 benchmark: venv collection-link  ## Print throughput figures against the rate limit and a naive baseline
 	$(BIN)/python benchmarks/run.py
 
 clean:  ## Remove generated files (not .venv)
-	rm -rf tests/output collections .ansible reports .sim
+	rm -rf tests/output collections .ansible reports .sim context nylas-migration-*.tar.gz
