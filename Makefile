@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 SANITY_ROOT ?= $(or $(TMPDIR),/tmp)/nylas-migration-sanity
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help venv collection-link demo test sanity units simulator-tests integration lint benchmark changelog-lint ee-context clean
+.PHONY: help venv collection-link demo test sanity units simulator-tests integration lint benchmark changelog-lint ee-context collection-copy units-ansible-test clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -36,16 +36,21 @@ demo: venv collection-link  ## Run migrate.yml on the simulators: plan (--check 
 	$(BIN)/python scripts/demo.py
 
 test: venv collection-link  ## ansible-lint, changelog lint, sanity, unit, simulator and integration tests
-	$(MAKE) --no-print-directory lint changelog-lint ee-context sanity units simulator-tests integration
+	$(MAKE) --no-print-directory lint changelog-lint ee-context sanity units-ansible-test units simulator-tests integration
 
-sanity: venv  ## ansible-test sanity on a copy in an ansible_collections/nylas/migration tree
-	@mkdir -p $(HOME)/.ansible/test/cache
-	@pipv=$$($(BIN)/python -c "import re,ansible_test._internal.python_requirements as m; print(re.search(r\"pip='([0-9.]+)'\", open(m.__file__).read()).group(1))"); \
-	  cp tests/sanity/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$${pipv//./_}.py
+collection-copy: venv  # the checkout as ansible-test wants it: a real ansible_collections/nylas/migration tree
 	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/ansible_collections/nylas/migration
 	@git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
 	  | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)/ansible_collections/nylas/migration
+
+sanity: venv collection-copy  ## ansible-test sanity on a copy in an ansible_collections/nylas/migration tree
+	@mkdir -p $(HOME)/.ansible/test/cache
+	@pipv=$$($(BIN)/python -c "import re,ansible_test._internal.python_requirements as m; print(re.search(r\"pip='([0-9.]+)'\", open(m.__file__).read()).group(1))"); \
+	  cp tests/sanity/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$${pipv//./_}.py
 	cd $(SANITY_ROOT)/ansible_collections/nylas/migration && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+units-ansible-test: venv collection-copy  ## The unit tests once more under ansible-test units (its own collection loader)
+	cd $(SANITY_ROOT)/ansible_collections/nylas/migration && $(BIN)/ansible-test units --venv --python 3.11 --requirements --color no
 
 units: venv collection-link  ## Unit tests (pytest-ansible injects the collection)
 	$(PYTEST) tests/unit -q --ansible-unit-inject-only

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from nylas_fake_client import BASE_ARGS, api_error, assert_no_secret, run_module
-from test_nylas_webhook import FakeNotifications, warnings  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import (
+    BASE_ARGS,
+    FakeNotifications,
+    api_error,
+    assert_no_secret,
+    run_module,
+)
 
 from ansible_collections.nylas.migration.plugins.modules import nylas_connector
 

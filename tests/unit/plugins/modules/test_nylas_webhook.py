@@ -2,165 +2,24 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests of nylas_webhook: main() with patched arguments and a fake client.
 
-``FakeNotifications`` (connectors, webhooks and Pub/Sub channels over ``FakeNylas``) is shared with
-the tests of nylas_connector and nylas_pubsub_channel.
+``FakeNotifications`` (connectors, webhooks and Pub/Sub channels over ``FakeNylas``) lives in
+``nylas_fake_client`` and is shared with the tests of nylas_connector and nylas_pubsub_channel.
 """
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from nylas_fake_client import BASE_ARGS, FakeNylas, FakeV3Client, api_error, assert_no_secret, run_module
+from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import (
+    BASE_ARGS,
+    WEBHOOK_SECRET,
+    FakeNotifications,
+    api_error,
+    assert_no_secret,
+    run_module,
+)
 
-from ansible.module_utils import basic
-
-from ansible_collections.nylas.migration.plugins.module_utils import nylas_module
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasCheckModeError
 from ansible_collections.nylas.migration.plugins.modules import nylas_webhook
-
-WEBHOOK_SECRET = "whsec-UNIT-0f1e2d3c4b5a69788796a5b4"
-
-
-class FakeNotificationsV3(FakeV3Client):
-    """``FakeV3Client`` plus the connector, webhook and Pub/Sub operations (secrets write-only, as in Nylas)."""
-
-    WRITES = FakeV3Client.WRITES + (
-        "create_connector", "update_connector", "delete_connector", "create_webhook", "update_webhook",
-        "delete_webhook", "create_pubsub_channel", "update_pubsub_channel", "delete_pubsub_channel")
-
-    def _write(self, name, *args):
-        if self.read_only:
-            raise NylasCheckModeError("check mode: refusing %s" % name)
-        self.state._call(name, *args)
-
-    # -- connectors --------------------------------------------------------------------------------
-
-    def _connector(self, provider):
-        for connector in self.state.connectors:
-            if connector["provider"] == provider:
-                return connector
-        return None
-
-    @staticmethod
-    def _public_connector(connector):
-        out = copy.deepcopy(connector)
-        out["settings"] = {k: v for k, v in (out.get("settings") or {}).items() if k != "client_secret"}
-        return out
-
-    def get_connector(self, provider):
-        self.state._call("get_connector", provider)
-        connector = self._connector(provider)
-        return self._public_connector(connector) if connector else None
-
-    def create_connector(self, body):
-        self._write("create_connector", copy.deepcopy(body))
-        connector = dict(copy.deepcopy(body), name=body["provider"].title())
-        connector.setdefault("settings", {})
-        self.state.connectors.append(connector)
-        return self._public_connector(connector)
-
-    def update_connector(self, provider, body):
-        self._write("update_connector", provider, copy.deepcopy(body))
-        connector = self._connector(provider)
-        connector["settings"].update(body.get("settings") or {})
-        if "scope" in body:
-            connector["scope"] = list(body["scope"])
-        return self._public_connector(connector)
-
-    def delete_connector(self, provider):
-        self._write("delete_connector", provider)
-        connector = self._connector(provider)
-        if connector is None:
-            raise api_error(404, "not_found_error", "connector not found", method="DELETE",
-                            path="/v3/connectors/%s" % provider)
-        self.state.connectors.remove(connector)
-
-    # -- webhooks and Pub/Sub ----------------------------------------------------------------------
-
-    def _create(self, name, items, body, prefix):
-        self._write(name, copy.deepcopy(body))
-        self.state.next_id += 1
-        item = dict({"description": "", "notification_email_addresses": [], "compressed_delivery": False},
-                    **copy.deepcopy(body))
-        item.update(id="%s-%d" % (prefix, self.state.next_id), status="active", created_at=1, updated_at=1)
-        items.append(item)
-        out = copy.deepcopy(item)
-        if prefix == "wh":
-            out["webhook_secret"] = WEBHOOK_SECRET
-        return out
-
-    def _update(self, name, items, item_id, body):
-        self._write(name, item_id, copy.deepcopy(body))
-        item = [i for i in items if i["id"] == item_id][0]
-        item.update(copy.deepcopy(body), updated_at=2)
-        return copy.deepcopy(item)
-
-    def _delete(self, name, items, item_id):
-        self._write(name, item_id)
-        found = [i for i in items if i["id"] == item_id]
-        if not found:
-            raise api_error(404, "not_found_error", "not found", method="DELETE", path="/v3/x/%s" % item_id)
-        items.remove(found[0])
-
-    def list_webhooks(self):
-        self.state._call("list_webhooks")
-        return copy.deepcopy(self.state.webhooks)
-
-    def create_webhook(self, body):
-        return self._create("create_webhook", self.state.webhooks, body, "wh")
-
-    def update_webhook(self, webhook_id, body):
-        return self._update("update_webhook", self.state.webhooks, webhook_id, body)
-
-    def delete_webhook(self, webhook_id):
-        self._delete("delete_webhook", self.state.webhooks, webhook_id)
-
-    def list_pubsub_channels(self):
-        self.state._call("list_pubsub_channels")
-        return copy.deepcopy(self.state.pubsub)
-
-    def create_pubsub_channel(self, body):
-        return self._create("create_pubsub_channel", self.state.pubsub, body, "ps")
-
-    def update_pubsub_channel(self, channel_id, body):
-        return self._update("update_pubsub_channel", self.state.pubsub, channel_id, body)
-
-    def delete_pubsub_channel(self, channel_id):
-        self._delete("delete_pubsub_channel", self.state.pubsub, channel_id)
-
-
-class FakeNotifications(FakeNylas):
-    """``FakeNylas`` with connectors, webhooks and Pub/Sub channels."""
-
-    def __init__(self):
-        super().__init__()
-        self.webhooks = []
-        self.pubsub = []
-        self.next_id = 0
-
-    def install(self, monkeypatch):
-        """Install the fakes of ``FakeNylas``, with ``FakeNotificationsV3`` as the v3 client."""
-        super().install(monkeypatch)
-        fake = self
-
-        class V3(FakeNotificationsV3):
-            def __init__(self, api_key, **kwargs):
-                fake.v3_kwargs = dict(kwargs, api_key=api_key)
-                super().__init__(fake, kwargs.get("read_only", False))
-
-        monkeypatch.setattr(nylas_module, "NylasV3Client", V3)
-        return self
-
-    def writes(self):
-        """Return the names of the write calls made."""
-        return [c[0] for c in self.calls if c[0] in FakeNotificationsV3.WRITES]
-
-    def write_args(self, name):
-        """Return the arguments of every call of the write ``name``."""
-        return [c[1] for c in self.calls if c[0] == name]
-
 
 URL = "https://hooks.example.com/unit/v3"
 TRIGGERS = ["grant.created", "message.created"]
@@ -170,14 +29,6 @@ ARGS = dict(BASE_ARGS, webhook_url=URL, trigger_types=TRIGGERS)
 @pytest.fixture
 def api(monkeypatch):
     return FakeNotifications().install(monkeypatch)
-
-
-@pytest.fixture
-def warnings(monkeypatch):
-    """Collect the module's warnings (their place in the result depends on the ansible-core version)."""
-    seen = []
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: seen.append(msg))
-    return seen
 
 
 def run(capsys, args=None, **kwargs):
