@@ -86,6 +86,22 @@ requirements:
 """
 
     # Attributes shared by every module of the collection.
+    # The two flags of the clone endpoints (single and batch), read by Nylas from the query string only.
+    CLONE_FLAGS = r"""
+options:
+  allow_invalid_grant_creation:
+    description:
+      - Create a placeholder grant (C(grant_status=invalid)) for an account that cannot be cloned,
+        instead of failing it; its user must sign in again.
+      - Sent in the query string only when set; the API's default (true) applies otherwise.
+    type: bool
+  clone_exchange:
+    description:
+      - Clone password-authenticated Exchange and Office 365 accounts as placeholder grants.
+      - Sent in the query string only when set; the API's default (true) applies otherwise.
+    type: bool
+"""
+
     ATTRIBUTES = r"""
 attributes:
   action_group:

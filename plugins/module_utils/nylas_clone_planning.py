@@ -342,12 +342,7 @@ def find_active_job(jobs):
     active = [j for j in jobs if j.get("status") in JOB_ACTIVE_STATUSES]
     if not active:
         return None
-    migrations = [j for j in active if j.get("type") == "migration"]
-    job = max(migrations or active, key=_created)
-    partner = linked_job(job, jobs)
-    if job.get("type") == "migration":
-        return partner, job
-    return job, partner
+    return _newest_batch(active, jobs)
 
 
 def find_jobs(jobs, snapshot_job_id=None, clone_job_id=None):
@@ -365,9 +360,14 @@ def find_new_batch(jobs_before, jobs_after):
     new = [j for j in jobs_after or [] if j.get("job_id") not in known]
     if not new:
         return None
-    migrations = [j for j in new if j.get("type") == "migration"]
-    job = max(migrations or new, key=_created)
-    partner = linked_job(job, jobs_after)
+    return _newest_batch(new, jobs_after)
+
+
+def _newest_batch(candidates, jobs):
+    """``(snapshot_job, clone_job)`` of the newest candidate, a migration job preferred, paired via ``jobs``."""
+    migrations = [j for j in candidates if j.get("type") == "migration"]
+    job = max(migrations or candidates, key=_created)
+    partner = linked_job(job, jobs)
     if job.get("type") == "migration":
         return partner, job
     return job, partner

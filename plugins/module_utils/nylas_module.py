@@ -64,6 +64,17 @@ def nylas_argument_spec():
     )
 
 
+def clone_flag_spec():
+    """Return the argument spec of the clone flags (documented in ``nylas.migration.nylas.clone_flags``).
+
+    Both have no default: a flag the user did not set is not sent, so the API's default applies.
+    """
+    return dict(
+        allow_invalid_grant_creation=dict(type="bool"),
+        clone_exchange=dict(type="bool"),
+    )
+
+
 class NylasModule:
     """An ``AnsibleModule`` with the shared Nylas options, lazy clients and one error path.
 

@@ -79,16 +79,6 @@ options:
     description:
       - The number of accounts (in snapshot order) the batch skips. The API's default (0) applies when not set.
     type: int
-  allow_invalid_grant_creation:
-    description:
-      - Create placeholder grants (C(grant_status=invalid)) for accounts that cannot be cloned, instead of failing them.
-      - Sent in the query string only when set; the API's default (true) applies otherwise.
-    type: bool
-  clone_exchange:
-    description:
-      - Clone password-authenticated Exchange and Office 365 accounts as placeholder grants.
-      - Sent in the query string only when set; the API's default (true) applies otherwise.
-    type: bool
   wait:
     description:
       - Wait for the batch (started or attached to) to finish.
@@ -115,6 +105,7 @@ options:
     default: false
 extends_documentation_fragment:
   - nylas.migration.nylas
+  - nylas.migration.nylas.clone_flags
   - nylas.migration.nylas.attributes
 attributes:
   check_mode:
@@ -409,7 +400,7 @@ outcome_unknown:
 import time
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, clone_flag_spec
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     BATCH_MODES,
     GRANT_PLACEHOLDER_STATUS,
@@ -717,8 +708,7 @@ def run_module(clock=time.monotonic, sleep=time.sleep):
             mode=dict(type="str", default="only_new", choices=list(BATCH_MODES)),
             limit=dict(type="int"),
             offset=dict(type="int"),
-            allow_invalid_grant_creation=dict(type="bool"),
-            clone_exchange=dict(type="bool"),
+            **clone_flag_spec(),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=3600),
             poll_interval=dict(type="float", default=5.0),

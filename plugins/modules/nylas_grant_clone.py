@@ -43,17 +43,6 @@ options:
         second) still applies to all of them together.
     type: int
     default: 4
-  allow_invalid_grant_creation:
-    description:
-      - Create a placeholder grant (C(grant_status=invalid)) for an account that cannot be cloned,
-        instead of failing it.
-      - Sent in the query string only when set; the API's default (true) applies otherwise.
-    type: bool
-  clone_exchange:
-    description:
-      - Clone password-authenticated Exchange and Office 365 accounts as placeholder grants.
-      - Sent in the query string only when set; the API's default (true) applies otherwise.
-    type: bool
   fail_on_error:
     description:
       - Fail the task when any account failed. The per-account results are returned either way.
@@ -62,6 +51,7 @@ options:
     default: true
 extends_documentation_fragment:
   - nylas.migration.nylas
+  - nylas.migration.nylas.clone_flags
   - nylas.migration.nylas.attributes
 attributes:
   check_mode:
@@ -243,7 +233,7 @@ outcome_unknown:
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, clone_flag_spec
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     RESULT_CREATED,
     RESULT_EXISTING,
@@ -306,8 +296,7 @@ def run_module():
             account_ids=dict(type="list", elements="str"),
             account_id=dict(type="str"),
             concurrency=dict(type="int", default=4),
-            allow_invalid_grant_creation=dict(type="bool"),
-            clone_exchange=dict(type="bool"),
+            **clone_flag_spec(),
             fail_on_error=dict(type="bool", default=True),
         ),
         supports_check_mode=True,

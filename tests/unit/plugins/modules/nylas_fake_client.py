@@ -47,6 +47,8 @@ class FakeNylas:
                             "branding": {"name": "Unit"}, "callback_uris": []}
         self.connectors = []
         self.jobs = []
+        self.grants = []
+        self.accounts = []  # v2 accounts
         self.v2_application = {"application_name": "Unit v2", "redirect_uris": []}
         self.import_adds = {"callback_uris": [], "connectors": []}
         self.import_data = "imported"
@@ -132,6 +134,16 @@ class FakeV3Client:
         self.state._call("list_jobs", status=status, job_type=job_type, sort_by_completion=sort_by_completion)
         return copy.deepcopy(self.state.jobs)
 
+    def find_grants_by_account_ids(self, account_ids, chunk_size=50):
+        account_ids = list(account_ids)
+        self.state._call("find_grants_by_account_ids", account_ids)
+        return dict((g["account_id"], copy.deepcopy(g)) for g in self.state.grants
+                    if g.get("account_id") in account_ids)
+
+    def list_grants(self, **filters):
+        self.state._call("list_grants", **filters)
+        return copy.deepcopy(self.state.grants)
+
 
 class FakeV2Client:
     """Fake ``NylasV2Client``."""
@@ -142,6 +154,10 @@ class FakeV2Client:
     def get_application(self):
         self.state._call("v2_get_application")
         return copy.deepcopy(self.state.v2_application)
+
+    def list_accounts(self, page_size=100):
+        self.state._call("list_accounts")
+        return copy.deepcopy(self.state.accounts)
 
 
 def run_module(main, args, capsys, check_mode=False, diff=False):

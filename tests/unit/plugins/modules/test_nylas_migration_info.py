@@ -14,14 +14,11 @@ import pytest
 from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import (
     BASE_ARGS,
     FakeNylas,
-    FakeV2Client,
-    FakeV3Client,
     api_error,
     assert_no_secret,
     run_module,
 )
 
-from ansible_collections.nylas.migration.plugins.module_utils import nylas_module
 from ansible_collections.nylas.migration.plugins.modules import nylas_migration_info
 
 
@@ -46,7 +43,7 @@ EMAILS = ["a1@example.com", "a2@example.com", "a3@example.com", "a4@example.com"
 
 
 class ReportFake(FakeNylas):
-    """FakeNylas with the reads of the report: v2 accounts, grants by account id, all grants."""
+    """FakeNylas with the data of the report: a linked application, v2 accounts, grants and jobs."""
 
     def __init__(self):
         super().__init__()
@@ -54,37 +51,6 @@ class ReportFake(FakeNylas):
         self.accounts = copy.deepcopy(ACCOUNTS)
         self.grants = copy.deepcopy(GRANTS)
         self.jobs = copy.deepcopy(JOBS)
-
-    def install(self, monkeypatch):
-        fake = self
-
-        class V3(FakeV3Client):
-            def __init__(self, api_key, **kwargs):
-                fake.v3_kwargs = dict(kwargs, api_key=api_key)
-                super().__init__(fake, kwargs.get("read_only", False))
-
-            def find_grants_by_account_ids(self, account_ids, chunk_size=50):
-                account_ids = list(account_ids)
-                fake._call("find_grants_by_account_ids", account_ids)
-                return dict((g["account_id"], copy.deepcopy(g)) for g in fake.grants
-                            if g.get("account_id") in account_ids)
-
-            def list_grants(self, **filters):
-                fake._call("list_grants", **filters)
-                return copy.deepcopy(fake.grants)
-
-        class V2(FakeV2Client):
-            def __init__(self, client_id, client_secret, **kwargs):
-                fake.v2_kwargs = dict(kwargs, client_id=client_id)
-                super().__init__(fake)
-
-            def list_accounts(self, page_size=100):
-                fake._call("list_accounts")
-                return copy.deepcopy(fake.accounts)
-
-        monkeypatch.setattr(nylas_module, "NylasV3Client", V3)
-        monkeypatch.setattr(nylas_module, "NylasV2Client", V2)
-        return self
 
     def names(self):
         return [c[0] for c in self.calls]
