@@ -46,6 +46,13 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import (  # noqa: E402
+    NylasAPIError,
+    NylasCheckModeError,
+    NylasConfigError,
+    NylasError,
+)
+
 COLLECTION_VERSION = "0.1.0"
 
 REGIONS = {
@@ -74,112 +81,6 @@ _REDACTED = "********"
 def _user_agent():
     req_version = requests.__version__ if HAS_REQUESTS else "unknown"
     return "nylas.migration/%s (Ansible collection; python-requests/%s)" % (COLLECTION_VERSION, req_version)
-
-
-# --------------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------------
-
-
-class NylasError(Exception):
-    """Base class of every error raised by this module."""
-
-
-class NylasConfigError(NylasError, ValueError):
-    """Bad input found before any request was made (URL, region, credentials, identifiers).
-
-    The message names the option and the problem, never the value of a secret.
-    """
-
-
-class NylasCheckModeError(NylasError):
-    """A write (any non-GET request) was attempted on a client built with ``read_only=True``.
-
-    Raised before anything touches the network; it is the check-mode safety net under each
-    module's own check-mode branch.
-    """
-
-
-class NylasAPIError(NylasError):
-    """A request failed: an HTTP error, an unusable response, or a transport (connection) error.
-
-    Attributes:
-        status: HTTP status code (int), or None when no response was received.
-        error_type: Nylas ``error.type`` (for example ``bad_request``, ``not_found_error``), or one of
-            this module's own: ``connection_error``, ``timeout``, ``request_error``,
-            ``non_json_response``, ``unexpected_response``, ``pagination_loop``; None if unknown.
-        message: human-readable message (server-provided, or a short reason), secrets redacted.
-        request_id: the body's ``request_id``, else the ``X-Request-Id`` response header, else None.
-        method: HTTP method of the failed request.
-        path: request path without the query string (for example ``/v3/grants``).
-        attempts: how many times the request was sent (1 + retries).
-        content_type: response Content-Type for a non-JSON body, else None.
-        outcome_unknown: True when a write may or may not have happened (timeout, dropped connection
-            or 5xx after the body was sent); the caller re-reads state and decides.
-        provider_error: the ``error.provider_error`` object when Nylas sent one, else None.
-    """
-
-    def __init__(
-        self,
-        message,
-        status=None,
-        error_type=None,
-        request_id=None,
-        method=None,
-        path=None,
-        attempts=1,
-        content_type=None,
-        outcome_unknown=False,
-        provider_error=None,
-    ):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.error_type = error_type
-        self.request_id = request_id
-        self.method = method
-        self.path = path
-        self.attempts = attempts
-        self.content_type = content_type
-        self.outcome_unknown = bool(outcome_unknown)
-        self.provider_error = provider_error
-
-    def to_dict(self):
-        """Return the error as a plain dict for module results.
-
-        Keys: ``status``, ``error_type``, ``message``, ``request_id``, ``method``, ``path``,
-        ``attempts``; plus ``content_type`` when set and ``outcome_unknown`` when True.
-        """
-        result = {
-            "status": self.status,
-            "error_type": self.error_type,
-            "message": self.message,
-            "request_id": self.request_id,
-            "method": self.method,
-            "path": self.path,
-            "attempts": self.attempts,
-        }
-        if self.content_type:
-            result["content_type"] = self.content_type
-        if self.outcome_unknown:
-            result["outcome_unknown"] = True
-        return result
-
-    def __str__(self):
-        if self.status is not None:
-            text = "HTTP %s" % self.status
-            if self.error_type:
-                text += " %s" % self.error_type
-            text += ": %s" % self.message
-        elif self.error_type in ("connection_error", "timeout"):
-            text = "connection error: %s" % self.message
-        elif self.error_type:
-            text = "%s: %s" % (self.error_type, self.message)
-        else:
-            text = self.message
-        if self.request_id:
-            text += " (request_id=%s)" % self.request_id
-        return text
 
 
 # --------------------------------------------------------------------------------------------------

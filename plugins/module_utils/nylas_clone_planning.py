@@ -15,6 +15,8 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError  # noqa: F401  (re-raised by callers)
+
 RESULT_CREATED = "created"
 RESULT_EXISTING = "existing"
 RESULT_FAILED = "failed"
@@ -61,10 +63,6 @@ EAS_PROVIDERS = ("eas",)
 
 #: Progress samples kept in a batch clone result (the first one and the latest ones).
 MAX_PROGRESS_SAMPLES = 100
-
-
-class PlanningError(ValueError):
-    """The wanted state cannot be planned (bad input)."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -404,9 +404,8 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_module impor
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     BATCH_MODES,
     GRANT_PLACEHOLDER_STATUS,
-    V3_BATCH_PROVIDERS,
-    PlanningError,
     ProgressLog,
+    V3_BATCH_PROVIDERS,
     Waiter,
     batch_diff,
     find_jobs,
@@ -418,6 +417,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planni
     plan_batch_clone,
     scope_accounts,
 )
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
 
 MIN_POLL_INTERVAL = 0.5
 #: Accounts one batch covers when O(limit) is not set (the API's default limit).

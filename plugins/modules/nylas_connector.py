@@ -216,15 +216,15 @@ outcome_unknown:
 """
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import (
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_connector_planning import (
     CONNECTOR_PROVIDERS,
     mask_connector,
     plan_connector,
-    plan_diff,
     secret_setting_values,
 )
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import plan_diff
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import PlanningError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
 
 
 def argument_spec():

@@ -239,7 +239,6 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planni
     RESULT_EXISTING,
     RESULT_FAILED,
     RESULT_PLANNED,
-    PlanningError,
     clone_diff,
     clone_failure_message,
     clone_failure_prefix,
@@ -251,6 +250,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planni
     resolve_unknown_outcome,
     summarize_clone_results,
 )
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
 
 
 def clone_one(client, account_id, flags):

@@ -199,18 +199,17 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_client impor
     NylasError,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import (
-    PlanningError,
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_app_planning import (
     callback_uri_urls,
     check_region,
     connector_providers,
     connectors_needing_setup,
-    diff_dicts,
     plan_import,
-    redact,
     require_link,
     v2_webhook_count,
 )
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import diff_dicts, redact
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
 
 WEBHOOKS_REASON = ("webhooks are not migrated by the import; recreate them as v3 webhooks or Pub/Sub channels "
                    "(nylas.migration.nylas_webhook) before moving users")

@@ -143,7 +143,8 @@ outcome_unknown:
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import PlanningError, plan_link
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_app_planning import plan_link
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
 
 
 def link_diff(before, after):

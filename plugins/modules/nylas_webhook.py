@@ -234,7 +234,10 @@ outcome_unknown:
   sample: false
 """
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination import DestinationApi, run_destination
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_runner import (
+    DestinationApi,
+    run_destination,
+)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
 
 

@@ -17,10 +17,10 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_
     DESTINATION_FIELDS,
     find_destinations,
     plan_destination,
-    plan_diff,
     strip_destination_secrets,
 )
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_planning import PlanningError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import plan_diff
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
 
 
 class DestinationApi:

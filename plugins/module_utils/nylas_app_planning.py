@@ -2,23 +2,16 @@
 # Copyright (c) nylas.migration contributors
 # BSD 2-Clause License (see https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
-"""Pure planning functions: current state + wanted state -> actions. No I/O, no Ansible.
+"""Pure planning of the link (migration step 1) and the import (steps 2-3). No I/O, no Ansible.
 
 Each function takes plain API objects (as the API spells them) and returns a decision, or raises
 ``PlanningError`` with a message fit for ``fail_json``. Identifiers and regions are not secrets and
 are named in messages; secrets never reach this module.
-
-Generic helpers (``normalize``, ``differs``, ``diff_dicts``) compare as the API means it: ``None`` and
-an absent key are the same, lists declared as sets ignore order and repeats, and fields the server
-adds (absent from the wanted object) are ignored by ``differs``.
 """
 
 from __future__ import annotations
 
-import json
-
-#: Mask shown in diffs instead of a secret value.
-MASK = "********"
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
 
 #: v2 integration / provider names -> the v3 connector provider the import makes of them
 #: (None: no v3 connector). Yahoo and AOL were IMAP accounts; Exchange accounts move to Microsoft.
@@ -51,93 +44,6 @@ CONNECTOR_SETUP_REASONS = {
 #: Providers whose connector needs OAuth client credentials in ``settings`` to authenticate users.
 OAUTH_PROVIDERS = ("google", "microsoft", "zoom")
 
-
-class PlanningError(Exception):
-    """The wanted state cannot be reached safely from the current state; nothing was written."""
-
-
-# -- generic helpers ---------------------------------------------------------------------------------
-
-def _sort_key(value):
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def normalize(value, set_keys=()):
-    """Return ``value`` in a canonical form for comparison.
-
-    Dictionary entries whose value is ``None`` are dropped (null == absent), recursively. Lists under a
-    key named in ``set_keys`` are de-duplicated and sorted (compared as sets); other lists keep order.
-    """
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if item is None:
-                continue
-            item = normalize(item, set_keys)
-            if key in set_keys and isinstance(item, list):
-                item = sorted({_sort_key(i): i for i in item}.values(), key=_sort_key)
-            out[key] = item
-        return out
-    if isinstance(value, (list, tuple)):
-        return [normalize(item, set_keys) for item in value]
-    return value
-
-
-def differs(current, wanted, set_keys=()):
-    """Return the sorted keys of ``wanted`` whose value differs from ``current``.
-
-    Keys of ``current`` that ``wanted`` does not name (fields the server adds) are ignored; a wanted
-    ``None`` means "not managed". Nested dictionaries are compared the same way, recursively.
-    """
-    current = normalize(current or {}, set_keys)
-    wanted = normalize(wanted or {}, set_keys)
-    changed = []
-    for key, value in wanted.items():
-        have = current.get(key)
-        if isinstance(value, dict) and isinstance(have, dict):
-            if differs(have, value, set_keys):
-                changed.append(key)
-        elif have != value:
-            changed.append(key)
-    return sorted(changed)
-
-
-def _mask(key, value, secret_keys):
-    if key in secret_keys and value is not None:
-        return MASK
-    return value
-
-
-def diff_dicts(before, after, secret_keys=()):
-    """Return an Ansible ``diff`` (``{'before': {...}, 'after': {...}}``) with only the changed keys.
-
-    ``None`` and absent are equal. Values of keys in ``secret_keys`` are shown as ``********``.
-    """
-    before = normalize(before or {})
-    after = normalize(after or {})
-    out_before, out_after = {}, {}
-    for key in sorted(set(before) | set(after)):
-        if before.get(key) == after.get(key):
-            continue
-        if key in before:
-            out_before[key] = _mask(key, before[key], secret_keys)
-        if key in after:
-            out_after[key] = _mask(key, after[key], secret_keys)
-    return {"before": out_before, "after": out_after}
-
-
-#: Keys whose values are masked by ``redact`` wherever they appear (connector settings and the like).
-SECRET_KEYS = ("client_secret", "secret", "password", "private_key", "refresh_token", "access_token",
-               "webhook_secret", "api_key")
-
-
-def redact(value, secret_keys=SECRET_KEYS):
-    """Return a copy of ``value`` with the values of ``secret_keys`` replaced by ``********``, recursively."""
-    if isinstance(value, dict):
-        return {k: (MASK if k in secret_keys and v is not None else redact(v, secret_keys)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact(item, secret_keys) for item in value]
-    return value
 
 
 # -- link --------------------------------------------------------------------------------------------
