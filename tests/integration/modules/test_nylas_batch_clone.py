@@ -214,13 +214,32 @@ def test_429_with_retry_after(sim):
 
 
 def test_5xx_while_waiting_keeps_job_ids(sim):
-    sim.set_pace(1)
-    started = run(sim, wait=False)
-    sim.add_fault(method="GET", path="/v3/migration-tools/jobs", status=503)
+    sim.set_pace(0)  # the batch this run starts cannot end while the module waits on it
+    # the run's first read of the jobs (its plan) goes through; every later one, a poll while waiting, fails
+    sim.add_fault(method="GET", path="/v3/migration-tools/jobs", latency_ms=1, times=1)
+    fault = sim.add_fault(method="GET", path="/v3/migration-tools/jobs", status=503)
+    seq = last_seq(sim)
     res = run(sim, max_retries=0)
-    assert res.rc != 0 and res.result["status"] == 503 and res.result["request_id"]
-    assert res.result["msg"].startswith("Failed to list the migration jobs: HTTP 503")
-    assert started.result["clone_job"]["job_id"]
+    assert res.rc != 0, res.raw
+    result = res.result
+    assert result["msg"].startswith("Failed to read the migration jobs while waiting: HTTP 503"), result["msg"]
+    assert result["status"] == 503 and result["request_id"] and result["method"] == "GET"
+    assert result["job_started"] is True and result["changed"] is True
+    # the poll that failed came after this run started its batch
+    log = sim.requests_log(since=seq)
+    start = ("POST", "/v3/migration-tools/snapshot-batch-clone")
+    started = [e["seq"] for e in log if (e["method"], e["path"]) == start]
+    failed_polls = [e["seq"] for e in log if e["fault"] == fault["id"]]
+    assert len(started) == 1 and len(failed_polls) == 1 and failed_polls[0] > started[0]
+    # the failed result carries the ids of the two jobs it was waiting on, as the API lists them
+    sim.clear_faults()
+    listed = run_module("nylas_migration_job_info", {"api_key": API_KEY, "api_uri": sim.url, "region": "us"})
+    assert listed.rc == 0, listed.raw
+    ids = dict((j["type"], j["job_id"]) for j in listed.result["jobs"])
+    assert len(listed.result["jobs"]) == 2 and set(ids) == {"snapshot", "migration"}
+    assert (result["snapshot_job"] or {}).get("job_id") == ids["snapshot"], result["snapshot_job"]
+    assert (result["clone_job"] or {}).get("job_id") == ids["migration"], result["clone_job"]
+    assert result["clone_job"]["linked_job_id"] == ids["snapshot"]
 
 
 def test_html_502_on_start_is_reread_never_resent(sim):

@@ -1,16 +1,34 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A fake Nylas API for module unit tests: in-memory state behind fake v3 / v2 client classes.
+"""The one fake Nylas API of the module unit tests: in-memory state behind fake v3 / v2 clients.
 
-``FakeNylas.install(monkeypatch)`` replaces the client classes used by ``nylas_module`` so that a
-module's ``main()`` runs unchanged; ``run_module(main, args, capsys, ...)`` runs it like Ansible would
-(real ``exit_json``/``fail_json``, so ``no_log`` masking applies) and returns ``(rc, result, raw)``.
+``FakeNylas`` holds the state of one v3 application and its v2 application (connectors, grants,
+migration jobs, webhooks, Pub/Sub channels, v2 accounts) and a call log. ``install(monkeypatch)``
+replaces the ``NylasModule.client`` / ``v2_client`` properties so that a module's ``main()`` runs
+unchanged against it: the v3 client is read-only in check mode (a write raises
+``NylasCheckModeError``, as the real one does) and there is no v2 client without v2 credentials.
+``run_module(main, args, capsys, ...)`` runs a module like Ansible would (real ``exit_json`` /
+``fail_json``, so ``no_log`` masking applies) and returns ``(rc, result, raw)``.
+
+Fault injection, by method name (``"clone_grant"``) or by method name and first argument
+(``("clone_grant", "acc-1")``):
+
+- ``errors[key] = exc``: raised before the call has any effect;
+- ``errors_after[key] = exc``: raised after the call took effect (a write whose outcome is unknown);
+- ``side_effects[name] = fn``: run before the error of ``errors`` (a write that "happened").
+
+Migration jobs move on by ``job_steps``: once a batch runs, every ``list_jobs`` call after the first
+applies the next ``(snapshot_status, clone_status, counts)`` to the newest running clone job; when
+a clone job ends, the next list of ``job_grants`` becomes grants.
+
+The fake clients' public methods keep the real clients' signatures (``test_nylas_fake_client.py``).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import threading
 
 import pytest
 
@@ -31,6 +49,11 @@ SECRETS = (API_KEY, V2_SECRET, build_basic_v2(V2_ID, V2_SECRET), "Bearer " + API
 BASE_ARGS = dict(api_key=API_KEY, region="us", api_uri="http://127.0.0.1:9", v2_client_id=V2_ID,
                  v2_client_secret=V2_SECRET, v2_api_uri="http://127.0.0.1:9")
 
+WEBHOOK_SECRET = "whsec-UNIT-0f1e2d3c4b5a69788796a5b4"
+
+#: Job statuses after which a migration job no longer moves.
+JOB_END_STATUSES = ("completed", "partial", "failed")
+
 
 def api_error(status=400, error_type="bad_request", message="boom", method="GET", path="/v3/applications",
               request_id="req-123", outcome_unknown=False, attempts=1):
@@ -39,71 +62,169 @@ def api_error(status=400, error_type="bad_request", message="boom", method="GET"
                          path=path, attempts=attempts, outcome_unknown=outcome_unknown)
 
 
+def migration_job(job_id, type_, status, linked, created=100, **counts):
+    """Return a MigrationJob object (``counts``: ``all``, ``success``, ``failed``, ``warning``)."""
+    out = {"job_id": job_id, "type": type_, "status": status, "linked_job_id": linked, "created_at": created,
+           "updated_at": created, "public_application_id": "app-unit"}
+    for key in ("all", "success", "failed", "warning"):
+        out["count_" + key] = counts.get(key, 0)
+    return out
+
+
+def grant(account_id, status="valid", provider="google"):
+    """Return the v3 grant of a cloned v2 account."""
+    return {"id": "g-" + account_id, "account_id": account_id, "grant_status": status, "provider": provider,
+            "email": account_id + "@example.com"}
+
+
 class FakeNylas:
-    """In-memory state of one v3 application (and its v2 application) plus a call log."""
+    """In-memory state of one v3 application (and its v2 application), fault rules and a call log."""
 
     def __init__(self):
         self.application = {"application_id": "app-unit", "region": "us", "environment": "production",
                             "branding": {"name": "Unit"}, "callback_uris": []}
         self.connectors = []
         self.jobs = []
+        self.job_steps = []  # (snapshot_status, clone_status, counts) applied one per poll
+        self.job_grants = []  # one list of grants per clone job that ends
+        self.batches_started = 0
         self.grants = []
+        self.placeholders = set()  # account ids that clone_grant turns into placeholder (invalid) grants
         self.accounts = []  # v2 accounts
         self.v2_application = {"application_name": "Unit v2", "redirect_uris": []}
         self.import_adds = {"callback_uris": [], "connectors": []}
         self.import_data = "imported"
-        self.errors = {}  # method name -> exception raised by every call of that method
-        self.side_effects = {}  # method name -> callable run before the error (a write that "happened")
+        self.webhooks = []
+        self.pubsub = []
+        self.next_id = 0
+        self.errors = {}  # name or (name, first argument) -> exception raised before the call's effect
+        self.errors_after = {}  # name or (name, first argument) -> exception raised after the call's effect
+        self.side_effects = {}  # name -> callable run before the error (a write that "happened")
         self.calls = []  # (method name, args, kwargs)
+        self.lock = threading.RLock()  # modules may call from several threads
         self.v3_kwargs = None
         self.v2_kwargs = None
 
     # -- installation ---------------------------------------------------------------------------
 
     def install(self, monkeypatch):
-        """Replace the client classes used by ``nylas_module`` with fakes bound to this state."""
+        """Make ``NylasModule.client`` / ``v2_client`` return fake clients bound to this state."""
         fake = self
 
-        class V3(FakeV3Client):
-            def __init__(self, api_key, **kwargs):
-                fake.v3_kwargs = dict(kwargs, api_key=api_key)
-                super().__init__(fake, kwargs.get("read_only", False))
+        def client(module):
+            fake.v3_kwargs = dict(api_key=module.params["api_key"], region=module.params["region"],
+                                  api_uri=module.params.get("api_uri"), read_only=module.check_mode)
+            return FakeV3Client(fake, read_only=module.check_mode)
 
-        class V2(FakeV2Client):
-            def __init__(self, client_id, client_secret, **kwargs):
-                fake.v2_kwargs = dict(kwargs, client_id=client_id)
-                super().__init__(fake)
+        def v2_client(module):
+            if not module.has_v2_credentials():
+                return None
+            fake.v2_kwargs = dict(client_id=module.params["v2_client_id"], region=module.params["region"],
+                                  api_uri=module.params.get("v2_api_uri"))
+            return FakeV2Client(fake)
 
-        monkeypatch.setattr(nylas_module, "NylasV3Client", V3)
-        monkeypatch.setattr(nylas_module, "NylasV2Client", V2)
+        monkeypatch.setattr(nylas_module.NylasModule, "client", property(client))
+        monkeypatch.setattr(nylas_module.NylasModule, "v2_client", property(v2_client))
         return self
+
+    # -- call log ---------------------------------------------------------------------------------
+
+    def names(self):
+        """Return the names of the calls made, in order."""
+        return [c[0] for c in self.calls]
+
+    def calls_of(self, name):
+        """Return the arguments of every call of ``name``."""
+        return [c[1] for c in self.calls if c[0] == name]
 
     def writes(self):
         """Return the names of the write calls made."""
         return [c[0] for c in self.calls if c[0] in FakeV3Client.WRITES]
 
+    def write_args(self, name):
+        """Return the arguments of every call of the write ``name``."""
+        return self.calls_of(name)
+
+    def write_kwargs(self, name):
+        """Return the keyword arguments of every call of the write ``name``."""
+        return [c[2] for c in self.calls if c[0] == name]
+
+    # -- faults -----------------------------------------------------------------------------------
+
+    def _fault(self, table, name, args):
+        error = table.get(name)
+        if error is None and args:
+            try:
+                error = table.get((name, args[0]))
+            except TypeError:  # an unhashable first argument (a body) never keys a fault
+                error = None
+        return error
+
     def _call(self, name, *args, **kwargs):
-        self.calls.append((name, args, kwargs))
+        with self.lock:
+            self.calls.append((name, args, kwargs))
         if name in self.side_effects:
             self.side_effects[name]()
-        error = self.errors.get(name)
+        error = self._fault(self.errors, name, args)
         if error is not None:
             raise error
+
+    def _after(self, name, *args):
+        error = self._fault(self.errors_after, name, args)
+        if error is not None:
+            raise error
+
+    # -- grants and jobs --------------------------------------------------------------------------
+
+    def grant_of(self, account_id):
+        """Return the grant of ``account_id``, or None."""
+        for item in self.grants:
+            if item.get("account_id") == account_id:
+                return item
+        return None
+
+    def add_grants(self, grants):
+        """Add grants (replacing a grant of the same account)."""
+        with self.lock:
+            for item in grants:
+                old = self.grant_of(item.get("account_id")) if item.get("account_id") else None
+                if old is not None:
+                    self.grants.remove(old)
+                self.grants.append(copy.deepcopy(item))
+
+    def advance_jobs(self):
+        """Apply the next job step to the newest running clone job (and its snapshot job)."""
+        running = [j for j in self.jobs if j["type"] == "migration" and j["status"] in ("pending", "running")]
+        if not running or not self.job_steps:
+            return
+        snap_status, mig_status, counts = self.job_steps.pop(0)
+        mig = running[-1]
+        snap = [j for j in self.jobs if j["job_id"] == mig["linked_job_id"]][0]
+        snap["status"] = snap_status
+        mig["status"] = mig_status
+        for key, value in counts.items():
+            mig["count_" + key] = value
+        if mig_status in JOB_END_STATUSES and self.job_grants:
+            self.add_grants(self.job_grants.pop(0))
 
 
 class FakeV3Client:
     """Fake ``NylasV3Client``: the operations the modules use, over ``FakeNylas`` state."""
 
-    WRITES = ("link_v2_app", "import_v2_app")
+    WRITES = ("link_v2_app", "import_v2_app", "clone_grant", "start_batch_clone",
+              "create_connector", "update_connector", "delete_connector", "create_webhook", "update_webhook",
+              "delete_webhook", "create_pubsub_channel", "update_pubsub_channel", "delete_pubsub_channel")
 
     def __init__(self, state, read_only=False):
         self.state = state
         self.read_only = read_only
 
-    def _write(self, name, *args):
+    def _write(self, name, *args, **kwargs):
         if self.read_only:
-            raise NylasCheckModeError("check mode: refusing POST %s" % name)
-        self.state._call(name, *args)
+            raise NylasCheckModeError("check mode: refusing %s" % name)
+        self.state._call(name, *args, **kwargs)
+
+    # -- application ------------------------------------------------------------------------------
 
     def get_application(self):
         self.state._call("get_application")
@@ -112,10 +233,6 @@ class FakeV3Client:
     def list_redirect_uris(self):
         self.state._call("list_redirect_uris")
         return copy.deepcopy(self.state.application.get("callback_uris") or [])
-
-    def list_connectors(self):
-        self.state._call("list_connectors")
-        return copy.deepcopy(self.state.connectors)
 
     def link_v2_app(self, basic_v2):
         self._write("link_v2_app", basic_v2)
@@ -130,69 +247,60 @@ class FakeV3Client:
         self.state.import_adds = {"callback_uris": [], "connectors": []}
         return self.state.import_data
 
-    def list_jobs(self, status=None, job_type=None, sort_by_completion=None):
-        self.state._call("list_jobs", status=status, job_type=job_type, sort_by_completion=sort_by_completion)
-        return copy.deepcopy(self.state.jobs)
+    # -- grants -----------------------------------------------------------------------------------
+
+    def list_grants(self, **filters):
+        self.state._call("list_grants", **filters)
+        with self.state.lock:
+            grants = copy.deepcopy(self.state.grants)
+        for key in ("grant_status", "provider", "account_id", "email"):
+            if filters.get(key) is not None:
+                grants = [g for g in grants if g.get(key) == filters[key]]
+        return grants
 
     def find_grants_by_account_ids(self, account_ids, chunk_size=50):
         account_ids = list(account_ids)
         self.state._call("find_grants_by_account_ids", account_ids)
-        return dict((g["account_id"], copy.deepcopy(g)) for g in self.state.grants
-                    if g.get("account_id") in account_ids)
+        with self.state.lock:
+            return dict((g["account_id"], copy.deepcopy(g)) for g in self.state.grants
+                        if g.get("account_id") in account_ids)
 
-    def list_grants(self, **filters):
-        self.state._call("list_grants", **filters)
-        return copy.deepcopy(self.state.grants)
+    def clone_grant(self, account_id, allow_invalid_grant_creation=None, clone_exchange=None):
+        self._write("clone_grant", account_id, allow_invalid_grant_creation, clone_exchange)
+        if account_id in self.state.placeholders:
+            new = grant(account_id, status="invalid", provider="microsoft")
+        else:
+            new = grant(account_id)
+        with self.state.lock:
+            if self.state.grant_of(account_id) is not None:
+                raise AssertionError("duplicate grant for %s: the module cloned it twice" % account_id)
+            self.state.grants.append(new)
+        self.state._after("clone_grant", account_id)
+        return copy.deepcopy(new)
 
+    # -- migration jobs ---------------------------------------------------------------------------
 
-class FakeV2Client:
-    """Fake ``NylasV2Client``."""
+    def start_batch_clone(self, limit=None, offset=None, providers=None, mode=None,
+                          allow_invalid_grant_creation=None, clone_exchange=None):
+        self._write("start_batch_clone", limit=limit, offset=offset, providers=providers, mode=mode,
+                    allow_invalid_grant_creation=allow_invalid_grant_creation, clone_exchange=clone_exchange)
+        state = self.state
+        suffix = "new" if not state.batches_started else "new%d" % state.batches_started
+        state.batches_started += 1
+        snap = migration_job("s-" + suffix, "snapshot", "pending", "m-" + suffix, created=500 + state.batches_started)
+        mig = migration_job("m-" + suffix, "migration", "pending", "s-" + suffix, created=500 + state.batches_started)
+        state.jobs += [snap, mig]
+        state._after("start_batch_clone")
+        return {"snapshot_job": copy.deepcopy(snap), "clone_job": copy.deepcopy(mig)}
 
-    def __init__(self, state):
-        self.state = state
+    def list_jobs(self, status=None, job_type=None, sort_by_completion=None):
+        polled_before = "list_jobs" in self.state.names()
+        self.state._call("list_jobs", status=status, job_type=job_type, sort_by_completion=sort_by_completion)
+        if polled_before:
+            self.state.advance_jobs()
+        return copy.deepcopy(self.state.jobs)
 
-    def get_application(self):
-        self.state._call("v2_get_application")
-        return copy.deepcopy(self.state.v2_application)
-
-    def list_accounts(self, page_size=100):
-        self.state._call("list_accounts")
-        return copy.deepcopy(self.state.accounts)
-
-
-def run_module(main, args, capsys, check_mode=False, diff=False):
-    """Run a module's ``main()`` with ``args``; return ``(rc, result, raw stdout + stderr)``."""
-    module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-    with patch_module_args(module_args):
-        with pytest.raises(SystemExit) as exc:
-            main()
-    captured = capsys.readouterr()
-    # warnings go to stderr instead of the result when the controller is loaded (pytest-ansible)
-    return exc.value.code, json.loads(captured.out), captured.out + captured.err
-
-
-def assert_no_secret(raw):
-    """Assert that no secret (nor a value derived from one) is in the raw module output."""
-    for secret in SECRETS:
-        assert secret not in raw
-
-
-WEBHOOK_SECRET = "whsec-UNIT-0f1e2d3c4b5a69788796a5b4"
-
-
-class FakeNotificationsV3(FakeV3Client):
-    """``FakeV3Client`` plus the connector, webhook and Pub/Sub operations (secrets write-only, as in Nylas)."""
-
-    WRITES = FakeV3Client.WRITES + (
-        "create_connector", "update_connector", "delete_connector", "create_webhook", "update_webhook",
-        "delete_webhook", "create_pubsub_channel", "update_pubsub_channel", "delete_pubsub_channel")
-
-    def _write(self, name, *args):
-        if self.read_only:
-            raise NylasCheckModeError("check mode: refusing %s" % name)
-        self.state._call(name, *args)
-
-    # -- connectors --------------------------------------------------------------------------------
+    # -- connectors -------------------------------------------------------------------------------
 
     def _connector(self, provider):
         for connector in self.state.connectors:
@@ -205,6 +313,10 @@ class FakeNotificationsV3(FakeV3Client):
         out = copy.deepcopy(connector)
         out["settings"] = {k: v for k, v in (out.get("settings") or {}).items() if k != "client_secret"}
         return out
+
+    def list_connectors(self):
+        self.state._call("list_connectors")
+        return copy.deepcopy(self.state.connectors)
 
     def get_connector(self, provider):
         self.state._call("get_connector", provider)
@@ -234,7 +346,7 @@ class FakeNotificationsV3(FakeV3Client):
                             path="/v3/connectors/%s" % provider)
         self.state.connectors.remove(connector)
 
-    # -- webhooks and Pub/Sub ----------------------------------------------------------------------
+    # -- webhooks and Pub/Sub (secrets write-only, as in Nylas) -----------------------------------
 
     def _create(self, name, items, body, prefix):
         self._write(name, copy.deepcopy(body))
@@ -288,32 +400,33 @@ class FakeNotificationsV3(FakeV3Client):
         self._delete("delete_pubsub_channel", self.state.pubsub, channel_id)
 
 
-class FakeNotifications(FakeNylas):
-    """``FakeNylas`` with connectors, webhooks and Pub/Sub channels."""
+class FakeV2Client:
+    """Fake ``NylasV2Client``."""
 
-    def __init__(self):
-        super().__init__()
-        self.webhooks = []
-        self.pubsub = []
-        self.next_id = 0
+    def __init__(self, state):
+        self.state = state
 
-    def install(self, monkeypatch):
-        """Install the fakes of ``FakeNylas``, with ``FakeNotificationsV3`` as the v3 client."""
-        super().install(monkeypatch)
-        fake = self
+    def get_application(self):
+        self.state._call("v2_get_application")
+        return copy.deepcopy(self.state.v2_application)
 
-        class V3(FakeNotificationsV3):
-            def __init__(self, api_key, **kwargs):
-                fake.v3_kwargs = dict(kwargs, api_key=api_key)
-                super().__init__(fake, kwargs.get("read_only", False))
+    def list_accounts(self, page_size=100):
+        self.state._call("list_accounts")
+        return copy.deepcopy(self.state.accounts)
 
-        monkeypatch.setattr(nylas_module, "NylasV3Client", V3)
-        return self
 
-    def writes(self):
-        """Return the names of the write calls made."""
-        return [c[0] for c in self.calls if c[0] in FakeNotificationsV3.WRITES]
+def run_module(main, args, capsys, check_mode=False, diff=False):
+    """Run a module's ``main()`` with ``args``; return ``(rc, result, raw stdout + stderr)``."""
+    module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+    with patch_module_args(module_args):
+        with pytest.raises(SystemExit) as exc:
+            main()
+    captured = capsys.readouterr()
+    # warnings go to stderr instead of the result when the controller is loaded (pytest-ansible)
+    return exc.value.code, json.loads(captured.out), captured.out + captured.err
 
-    def write_args(self, name):
-        """Return the arguments of every call of the write ``name``."""
-        return [c[1] for c in self.calls if c[0] == name]
+
+def assert_no_secret(raw):
+    """Assert that no secret (nor a value derived from one) is in the raw module output."""
+    for secret in SECRETS:
+        assert secret not in raw

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import (
     BASE_ARGS,
-    FakeNotifications,
+    FakeNylas,
     api_error,
     assert_no_secret,
     run_module,
@@ -24,7 +24,7 @@ ARGS = dict(BASE_ARGS, provider="google", settings={"client_id": "cid", "client_
 
 @pytest.fixture
 def api(monkeypatch):
-    return FakeNotifications().install(monkeypatch)
+    return FakeNylas().install(monkeypatch)
 
 
 def run(capsys, args=None, **kwargs):

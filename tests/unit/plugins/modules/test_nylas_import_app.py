@@ -46,6 +46,7 @@ def test_imports(api, capsys):
     assert result["connectors_needing_setup"][0]["provider"] == "microsoft"
     assert "Azure" in result["connectors_needing_setup"][0]["reason"]
     assert result["not_migrated"][0]["type"] == "webhooks" and result["not_migrated"][0]["count"] is None
+    assert result["not_migrated"][0]["reason"].startswith("webhooks are not migrated by the import")
     assert result["basis"] == "v2" and "callback URI" in result["reason"]
     assert result["diff"] == {"before": {"callback_uris": [], "connectors": []},
                               "after": {"callback_uris": [CB], "connectors": ["google", "microsoft"]}}

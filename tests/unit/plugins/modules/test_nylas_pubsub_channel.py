@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import (
     BASE_ARGS,
-    FakeNotifications,
+    FakeNylas,
     api_error,
     assert_no_secret,
     run_module,
@@ -23,7 +23,7 @@ ARGS = dict(BASE_ARGS, topic=TOPIC, trigger_types=TRIGGERS)
 
 @pytest.fixture
 def api(monkeypatch):
-    return FakeNotifications().install(monkeypatch)
+    return FakeNylas().install(monkeypatch)
 
 
 def run(capsys, args=None, **kwargs):

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests of nylas_webhook: main() with patched arguments and a fake client.
 
-``FakeNotifications`` (connectors, webhooks and Pub/Sub channels over ``FakeNylas``) lives in
-``nylas_fake_client`` and is shared with the tests of nylas_connector and nylas_pubsub_channel.
+The fake API (``FakeNylas``: connectors, webhooks and Pub/Sub channels among the rest) lives in
+``nylas_fake_client`` and is shared by every module unit test.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import (
     BASE_ARGS,
     WEBHOOK_SECRET,
-    FakeNotifications,
+    FakeNylas,
     api_error,
     assert_no_secret,
     run_module,
@@ -28,7 +28,7 @@ ARGS = dict(BASE_ARGS, webhook_url=URL, trigger_types=TRIGGERS)
 
 @pytest.fixture
 def api(monkeypatch):
-    return FakeNotifications().install(monkeypatch)
+    return FakeNylas().install(monkeypatch)
 
 
 def run(capsys, args=None, **kwargs):
