@@ -18,10 +18,12 @@ from .store import Store, dumps, loads
 # Provider mapping and clone outcomes (the table of simulator/README.md)
 # --------------------------------------------------------------------------- #
 
-#: v2 provider name → v3 provider name.
+#: v2 account provider name → v3 provider name. Only the provider names Nylas documents for v2
+#: accounts: any other name (v3 names such as ``google`` or ``microsoft`` included) has no v3
+#: equivalent. Yahoo and AOL were IMAP accounts in v2 and the batch ``providers`` filter has no
+#: ``yahoo``; ``nylas`` (virtual calendar) accounts become ``virtual-calendar``.
 V2_TO_V3_PROVIDER = {
     "gmail": "google",
-    "google": "google",
     "graph": "microsoft",
     "office365": "microsoft",
     "exchange": "microsoft",
@@ -36,8 +38,14 @@ V2_TO_V3_PROVIDER = {
     "nylas": "virtual-calendar",
 }
 
-#: Microsoft account kinds that used a password in v2 (moved only with clone_exchange).
-MICROSOFT_PASSWORD_PROVIDERS = ("exchange", "office365", "outlook", "hotmail")
+#: Microsoft kinds Nylas migrates automatically when they used token (OAuth) authentication in v2
+#: ("Microsoft Graph, Office 365 and EWS accounts that use token authentication"); every other
+#: Microsoft account needs its user to re-authenticate (a placeholder grant, or a failure).
+MICROSOFT_TOKEN_PROVIDERS = ("graph", "office365")
+
+#: v3 providers whose placeholders ``clone_exchange`` also governs (the flag is "Microsoft only";
+#: EWS is Microsoft Exchange).
+MICROSOFT_V3_PROVIDERS = ("microsoft", "ews")
 
 #: Scopes the simulator gives a new grant, per v3 provider.
 GRANT_SCOPES = {
@@ -87,43 +95,53 @@ def v3_provider_for(v2_provider):
     return V2_TO_V3_PROVIDER.get((v2_provider or "").lower())
 
 
+def batch_scope_names(v2_provider):
+    """The names of the batch clone ``providers`` filter that select an account of this v2 provider.
+
+    Its v3 provider name, and ``graph`` for v2 ``graph`` accounts; empty when it has no v3 equivalent.
+    """
+    v3 = v3_provider_for(v2_provider)
+    if v3 is None:
+        return frozenset()
+    return frozenset({v3, "graph"} if (v2_provider or "").lower() == "graph" else {v3})
+
+
 def clone_outcome(account, allow_invalid_grant_creation=True, clone_exchange=True):
     """Decide what cloning a v2 account yields; deterministic.
 
     Returns ``(outcome, v3_provider, reason)`` where ``outcome`` is ``"valid"``
     (a working grant), ``"placeholder"`` (a grant with ``grant_status: invalid``
     that the user must re-authenticate) or ``"failed"`` (no grant; ``reason``
-    says why). Rules, first match wins:
+    says why). The outcome table of ``simulator/README.md``, first match wins:
 
     1. provider without a v3 equivalent, or v2 ``billing_state: deleted`` → failed (whatever the flags);
-    2. ``eas`` (Exchange ActiveSync only) → placeholder if ``allow_invalid_grant_creation`` else failed;
-    3. Microsoft password accounts (exchange/office365/outlook/hotmail with
-       ``authentication_type: password``) → placeholder if ``clone_exchange`` else failed;
-    4. v2 ``sync_state: invalid`` → placeholder if ``allow_invalid_grant_creation`` else failed;
-    5. otherwise → valid (gmail, graph, OAuth Microsoft, imap, yahoo, aol, icloud, ews, nylas).
+    2. an account that cannot be migrated automatically: a Microsoft account other than ``graph`` or
+       ``office365`` with ``authentication_type: oauth`` (EAS, password, non-Graph OAuth), or any
+       account whose v2 ``sync_state`` is set and not ``running`` → placeholder if
+       ``allow_invalid_grant_creation`` (and, for Microsoft and EWS accounts, ``clone_exchange``),
+       else failed;
+    3. otherwise → valid.
     """
-    provider = (account["provider"] or "").lower()
+    provider = (account.get("provider") or "").lower()
     v3 = v3_provider_for(provider)
     auth = (account.get("authentication_type") or "").lower()
+    sync = (account.get("sync_state") or "").lower()
     if v3 is None:
         return "failed", None, f"provider {provider!r} has no v3 equivalent and cannot be migrated"
-    if account.get("billing_state") == "deleted":
+    if (account.get("billing_state") or "").lower() == "deleted":
         return "failed", v3, "the v2 account was deleted (billing_state=deleted) and cannot be migrated"
-    if provider == "eas":
-        if allow_invalid_grant_creation:
-            return "placeholder", v3, "Exchange ActiveSync accounts cannot be migrated: placeholder grant created"
-        return "failed", v3, ("Exchange ActiveSync (eas) accounts cannot be migrated "
-                              "(allow_invalid_grant_creation=false)")
-    if provider in MICROSOFT_PASSWORD_PROVIDERS and auth == "password":
-        if clone_exchange:
-            return "placeholder", v3, "Microsoft password account: placeholder grant created, user must re-authenticate"
-        return "failed", v3, (f"Microsoft password-authenticated account ({provider}) cannot be migrated "
-                              "(clone_exchange=false)")
-    if account.get("sync_state") == "invalid":
-        if allow_invalid_grant_creation:
-            return "placeholder", v3, "v2 account is invalid: placeholder grant created"
-        return "failed", v3, "v2 account sync_state is invalid (allow_invalid_grant_creation=false)"
-    return "valid", v3, None
+    if v3 == "microsoft" and not (provider in MICROSOFT_TOKEN_PROVIDERS and auth == "oauth"):
+        why = f"Microsoft account ({provider}, authentication_type={auth or 'unset'}) needs re-authentication in v3"
+    elif sync and sync != "running":
+        why = f"v2 account sync_state is {sync}, not running"
+    else:
+        return "valid", v3, None
+    flags = ["allow_invalid_grant_creation"] + (["clone_exchange"] if v3 in MICROSOFT_V3_PROVIDERS else [])
+    values = {"allow_invalid_grant_creation": allow_invalid_grant_creation, "clone_exchange": clone_exchange}
+    off = [f"{name}=false" for name in flags if not values[name]]
+    if off:
+        return "failed", v3, f"{why} and no placeholder grant is created ({', '.join(off)})"
+    return "placeholder", v3, f"{why}: placeholder grant created, the user must re-authenticate"
 
 
 def now():
@@ -765,10 +783,8 @@ class Backend:
                 (app_id, app_id, v2["client_id"])).fetchall()
             selected = []
             for row in rows:
-                if providers:
-                    v3 = v3_provider_for(row["provider"])
-                    if not (v3 in providers or (row["provider"] == "graph" and "graph" in providers)):
-                        continue
+                if providers and not batch_scope_names(row["provider"]) & set(providers):
+                    continue
                 if mode == "only_new" and row["grant_id"] is not None:
                     continue
                 if mode == "only_failed" and (row["grant_id"] is not None or row["last_outcome"] != "failed"):

@@ -97,7 +97,10 @@ options:
     type: bool
   clone_exchange:
     description:
-      - Clone password-authenticated Exchange and Office 365 accounts as placeholder grants.
+      - Create placeholder grants for the Microsoft accounts that cannot be cloned (Exchange ActiveSync,
+        password-authenticated or non-Graph accounts), and for C(microsoft) and C(ews) accounts whose v2
+        sync state is not C(running); with false they fail. O(allow_invalid_grant_creation) must be
+        true as well.
       - Sent in the query string only when set; the API's default (true) applies otherwise.
     type: bool
 """

@@ -33,15 +33,14 @@ BATCH_MODES = ("all", "only_new", "only_failed")
 #: Provider names the batch clone endpoint accepts (v3 names).
 V3_BATCH_PROVIDERS = ("google", "microsoft", "graph", "imap", "icloud", "ews", "virtual-calendar")
 
-#: v2 provider name -> the v3 batch provider names that select such an account.
-#: Every Microsoft kind is ``microsoft``; Microsoft Graph (OAuth) accounts also answer to ``graph``.
+#: v2 provider name -> the v3 batch provider names that select such an account (the outcome table of
+#: simulator/README.md). Only the provider names Nylas documents for v2 accounts: a v2 provider missing
+#: here (v3 names such as ``google`` or ``microsoft`` included) has no v3 equivalent and cannot be
+#: migrated. Every Microsoft kind is ``microsoft``; Microsoft Graph accounts also answer to ``graph``.
 #: Yahoo and AOL were IMAP accounts in v2; ``nylas`` (virtual calendar) accounts are ``virtual-calendar``.
-#: A v2 provider missing here has no v3 equivalent: it cannot be migrated.
 V2_TO_V3_PROVIDERS = {
     "gmail": ("google",),
-    "google": ("google",),
     "graph": ("microsoft", "graph"),
-    "microsoft": ("microsoft",),
     "outlook": ("microsoft",),
     "hotmail": ("microsoft",),
     "office365": ("microsoft",),
@@ -53,13 +52,13 @@ V2_TO_V3_PROVIDERS = {
     "aol": ("imap",),
     "icloud": ("icloud",),
     "nylas": ("virtual-calendar",),
-    "virtual-calendar": ("virtual-calendar",),
 }
 
-#: Microsoft kinds that v3 cannot clone when password-authenticated (``clone_exchange`` decides).
-PASSWORD_MICROSOFT_PROVIDERS = ("exchange", "office365", "outlook", "hotmail")
-#: v2 providers that v3 cannot clone at all (``allow_invalid_grant_creation`` decides).
-EAS_PROVIDERS = ("eas",)
+#: Microsoft kinds v3 migrates automatically when they used token (OAuth) authentication in v2; every
+#: other Microsoft account (EAS, password, non-Graph OAuth) needs its user to re-authenticate.
+MICROSOFT_TOKEN_PROVIDERS = ("graph", "office365")
+#: v3 providers whose placeholder grants ``clone_exchange`` also governs ("Microsoft only"; EWS is Exchange).
+MICROSOFT_V3_PROVIDERS = ("microsoft", "ews")
 
 #: Progress samples kept in a batch clone result (the first one and the latest ones).
 MAX_PROGRESS_SAMPLES = 100
@@ -285,27 +284,28 @@ def select_batch_accounts(in_scope, grants_by_account, mode, limit=None, offset=
 def predict_clone_outcome(v2_account, allow_invalid_grant_creation=None, clone_exchange=None):
     """Expected clone outcome of a v2 account per the documented rules: valid, placeholder or failure.
 
-    In order: a provider without a v3 equivalent, or a deleted v2 account (``billing_state:
-    deleted``), fails; Exchange ActiveSync accounts become placeholders when
-    ``allow_invalid_grant_creation`` (server default true), failures otherwise;
-    password-authenticated Microsoft accounts (Exchange, Office 365, Outlook, Hotmail) become
-    placeholders when ``clone_exchange`` (server default true), failures otherwise; accounts whose
-    v2 sync state is ``invalid`` become placeholders when ``allow_invalid_grant_creation``,
-    failures otherwise.
+    The outcome table of simulator/README.md, first match wins: a provider without a v3 equivalent,
+    or a deleted v2 account (``billing_state: deleted``), fails whatever the flags. An account v3
+    cannot migrate automatically (a Microsoft account other than ``graph`` or ``office365`` with
+    ``authentication_type: oauth``; or any account whose v2 ``sync_state`` is set and not
+    ``running``) becomes a placeholder when ``allow_invalid_grant_creation`` and, for Microsoft and
+    EWS accounts, ``clone_exchange`` (both default true in the API), and fails otherwise. Every other
+    account is cloned valid.
     """
     provider = str(v2_account.get("provider") or "").lower()
     auth = str(v2_account.get("authentication_type") or "").lower()
+    sync = str(v2_account.get("sync_state") or "").lower()
     allow_invalid = True if allow_invalid_grant_creation is None else bool(allow_invalid_grant_creation)
     exchange = True if clone_exchange is None else bool(clone_exchange)
     if provider not in V2_TO_V3_PROVIDERS or str(v2_account.get("billing_state") or "").lower() == "deleted":
         return "failure"
-    if provider in EAS_PROVIDERS:
-        return "placeholder" if allow_invalid else "failure"
-    if provider in PASSWORD_MICROSOFT_PROVIDERS and auth == "password":
-        return "placeholder" if exchange else "failure"
-    if str(v2_account.get("sync_state") or "").lower() == "invalid":
-        return "placeholder" if allow_invalid else "failure"
-    return "valid"
+    v3 = V2_TO_V3_PROVIDERS[provider][0]
+    microsoft_reauth = v3 == "microsoft" and not (provider in MICROSOFT_TOKEN_PROVIDERS and auth == "oauth")
+    if not microsoft_reauth and sync in ("", "running"):
+        return "valid"
+    if allow_invalid and (exchange or v3 not in MICROSOFT_V3_PROVIDERS):
+        return "placeholder"
+    return "failure"
 
 
 def _created(job):

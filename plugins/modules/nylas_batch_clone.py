@@ -25,16 +25,20 @@ description:
     RV(scope.not_migratable)). With O(mode=only_new), as many accounts as the latest finished
     migration job failed beyond those predicted are not counted either. The API does not say which
     accounts failed, and without this a failure nobody predicted would start a job on every run.
-  - The documented rules, first match wins. A v2 provider without a v3 equivalent, or a deleted
-    v2 account (C(billing_state=deleted)), fails. Exchange ActiveSync (C(eas)) becomes a placeholder
-    grant with O(allow_invalid_grant_creation), fails without. Password-authenticated Microsoft
-    accounts (C(exchange), C(office365), C(outlook), C(hotmail)) become placeholders with
-    O(clone_exchange), fail without. An account whose v2 C(sync_state) is C(invalid) becomes a
-    placeholder with O(allow_invalid_grant_creation), fails without. Both flags default to true in the API.
+  - The documented rules, first match wins (the outcome table of C(simulator/README.md), which names
+    the Nylas doc of each row). A v2 provider without a v3 equivalent (any name not in the map below),
+    or a deleted v2 account (C(billing_state=deleted)), fails whatever the flags. A Microsoft account
+    v3 cannot migrate automatically (C(eas); C(exchange), C(outlook), C(hotmail); C(graph) or
+    C(office365) without C(authentication_type=oauth)) becomes a placeholder grant with
+    O(allow_invalid_grant_creation) and O(clone_exchange), fails without either. An account whose v2
+    C(sync_state) is set and not C(running) (C(invalid), C(stopped), ...) becomes a placeholder with
+    O(allow_invalid_grant_creation) (and O(clone_exchange) for Microsoft and C(ews) accounts), fails
+    without. Every other account is cloned valid. Both flags default to true in the API.
   - Without v2 reads (v2 credentials absent, or the v2 API not answering) the module cannot tell
     whether accounts remain. It starts a job unless one is running, so a re-run reports C(changed);
     with O(mode=only_new) that job only processes the accounts still without a grant.
-  - v2 provider names map to the v3 names of O(providers). C(gmail) is C(google). Every Microsoft kind
+  - v2 provider names map to the v3 names of O(providers), and only the names Nylas documents for
+    v2 accounts. C(gmail) is C(google). Every Microsoft kind
     (C(graph), C(office365), C(exchange), C(outlook), C(hotmail), C(eas)) is C(microsoft), and C(graph)
     is also C(graph). C(ews) is C(ews). C(imap), C(yahoo) and C(aol) are C(imap). C(icloud) is C(icloud).
     C(nylas) is C(virtual-calendar).

@@ -20,9 +20,11 @@ description:
   - A clone request whose outcome is unknown (timeout, dropped connection or 5xx after the request
     was sent) is never sent again blindly. The module re-reads the account's grant. The account is
     C(created) when the grant now exists, C(failed) with the original error otherwise.
-  - Accounts that cannot migrate (password-authenticated Exchange or Office 365, Exchange ActiveSync)
-    become placeholder grants (C(grant_status=invalid)) that the user must re-authenticate, or fail,
-    depending on O(clone_exchange) and O(allow_invalid_grant_creation). Their ids are listed in RV(reauth_required).
+  - Accounts that cannot migrate automatically (Microsoft accounts other than token-authenticated
+    Graph or Office 365, and accounts whose v2 sync state is not C(running)) become placeholder grants
+    (C(grant_status=invalid)) that the user must re-authenticate, or fail, depending on
+    O(clone_exchange) and O(allow_invalid_grant_creation); the outcome table of C(simulator/README.md)
+    lists the rules. Their ids are listed in RV(reauth_required).
   - The v2 application must be linked first (M(nylas.migration.nylas_link_apps)).
 author:
   - nylas.migration maintainers (@nylas-migration)

@@ -192,7 +192,6 @@ def v3_grants(sim, api_key):
         offset += len(page)
 
 
-MICROSOFT_PASSWORD_KINDS = ("exchange", "office365", "outlook", "hotmail")
 V3_PROVIDER = {
     "gmail": "google", "graph": "microsoft", "office365": "microsoft", "outlook": "microsoft",
     "hotmail": "microsoft", "exchange": "microsoft", "eas": "microsoft", "imap": "imap", "yahoo": "imap",
@@ -204,17 +203,15 @@ def expected_outcome(account, allow_invalid=True, clone_exchange=True):
     """The clone outcome of a v2 account (``valid``, ``placeholder`` or ``failed``): the outcome table
     of ``simulator/README.md``, first matching row wins, written out here independently of the simulator."""
     provider = account["provider"]
-    if provider not in V3_PROVIDER:
+    if provider not in V3_PROVIDER or account.get("billing_state") == "deleted":
         return "failed"
-    if account.get("billing_state") == "deleted":
-        return "failed"
-    if provider == "eas":
-        return "placeholder" if allow_invalid else "failed"
-    if provider in MICROSOFT_PASSWORD_KINDS and account.get("authentication_type") == "password":
-        return "placeholder" if clone_exchange else "failed"
-    if account.get("sync_state") == "invalid":
-        return "placeholder" if allow_invalid else "failed"
-    return "valid"
+    v3 = V3_PROVIDER[provider]
+    token_microsoft = provider in ("graph", "office365") and account.get("authentication_type") == "oauth"
+    if (v3 != "microsoft" or token_microsoft) and account.get("sync_state", "running") == "running":
+        return "valid"
+    if allow_invalid and (clone_exchange or v3 not in ("microsoft", "ews")):
+        return "placeholder"
+    return "failed"
 
 
 def write_seed(path, v2_applications, v3_applications):

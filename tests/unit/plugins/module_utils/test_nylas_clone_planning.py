@@ -125,6 +125,7 @@ def test_resolve_unknown_outcome():
     ("gmail", {"google"}), ("graph", {"microsoft", "graph"}), ("exchange", {"microsoft"}),
     ("eas", {"microsoft"}), ("ews", {"ews"}), ("yahoo", {"imap"}), ("aol", {"imap"}), ("icloud", {"icloud"}),
     ("nylas", {"virtual-calendar"}), ("carrier-pigeon", set()), ("GMAIL", {"google"}),
+    ("microsoft", set()), ("virtual-calendar", set()), ("google", set()),
 ])
 def test_v3_scope_names(provider, names):
     assert p.v3_scope_names({"provider": provider}) == names
@@ -153,14 +154,33 @@ def test_account_in_scope():
     (acc("a", "exchange"), {}, "placeholder"),
     (acc("a", "office365"), {"clone_exchange": False}, "failure"),
     (acc("a", "hotmail"), {"clone_exchange": False}, "failure"),
-    (acc("a", "exchange", auth="oauth"), {"clone_exchange": False}, "valid"),
+    (acc("a", "office365"), {"allow_invalid_grant_creation": False}, "failure"),
+    (acc("a", "office365", auth="oauth"), {"clone_exchange": False, "allow_invalid_grant_creation": False}, "valid"),
+    (acc("a", "graph"), {"clone_exchange": False, "allow_invalid_grant_creation": False}, "valid"),
+    (acc("a", "graph", auth="password"), {}, "placeholder"),
+    (acc("a", "exchange", auth="oauth"), {}, "placeholder"),
+    (acc("a", "exchange", auth="oauth"), {"clone_exchange": False}, "failure"),
+    (acc("a", "outlook", auth="oauth"), {"allow_invalid_grant_creation": False}, "failure"),
     (acc("a", "eas"), {}, "placeholder"),
     (acc("a", "eas"), {"allow_invalid_grant_creation": False}, "failure"),
+    (acc("a", "eas"), {"clone_exchange": False}, "failure"),
     (acc("a", "ews"), {"clone_exchange": False, "allow_invalid_grant_creation": False}, "valid"),
+    (acc("a", "ews", sync="stopped"), {}, "placeholder"),
+    (acc("a", "ews", sync="stopped"), {"clone_exchange": False}, "failure"),
     (acc("a", "imap", sync="invalid"), {}, "placeholder"),
+    (acc("a", "imap", sync="invalid"), {"clone_exchange": False}, "placeholder"),
     (acc("a", "imap", sync="invalid"), {"allow_invalid_grant_creation": False}, "failure"),
+    (acc("a", "gmail", sync="stopped"), {"allow_invalid_grant_creation": True}, "placeholder"),
+    (acc("a", "gmail", sync="sync-error"), {"allow_invalid_grant_creation": False}, "failure"),
+    (acc("a", "gmail", sync="RUNNING"), {"allow_invalid_grant_creation": False}, "valid"),
+    (acc("a", "gmail", sync=None), {"allow_invalid_grant_creation": False}, "valid"),
+    (acc("a", "nylas"), {"clone_exchange": False, "allow_invalid_grant_creation": False}, "valid"),
     (acc("a", "carrier-pigeon"), {}, "failure"),
+    (acc("a", "microsoft", auth="oauth"), {}, "failure"),
+    (acc("a", "virtual-calendar"), {}, "failure"),
+    (acc("a", "google", auth="oauth"), {}, "failure"),
     (dict(acc("a", "gmail"), billing_state="deleted"), {}, "failure"),
+    (dict(acc("a", "gmail"), billing_state="cancelled"), {}, "valid"),
 ])
 def test_predict_clone_outcome(account, flags, expected):
     assert p.predict_clone_outcome(account, **flags) == expected

@@ -40,6 +40,7 @@ def job(job_id, type_="migration", status="partial", created=2000, failed=0, lin
 @pytest.mark.parametrize("v2, v3", [("gmail", "google"), ("graph", "microsoft"), ("exchange", "microsoft"),
                                     ("yahoo", "imap"), ("icloud", "icloud"), ("ews", "ews"),
                                     ("nylas", "virtual-calendar"), ("GMAIL", "google"), ("fax", "fax"),
+                                    ("microsoft", "microsoft"), ("google", "google"),
                                     (None, "unknown"), ("", "unknown")])
 def test_v3_provider_name(v2, v3):
     assert report.v3_provider_name(v2) == v3
@@ -98,6 +99,9 @@ def test_no_grant_and_no_failing_job_is_not_migrated():
     (account("a", provider="eas", auth="password"), "allow_invalid_grant_creation or clone_exchange is false"),
     (account("a", provider="exchange", auth="password"), "allow_invalid_grant_creation or clone_exchange is false"),
     (account("a", sync="invalid"), "allow_invalid_grant_creation or clone_exchange is false"),
+    (account("a", sync="stopped"), "allow_invalid_grant_creation or clone_exchange is false"),
+    (account("a", provider="outlook", auth="oauth"), "allow_invalid_grant_creation or clone_exchange is false"),
+    (account("a", provider="microsoft"), "whatever the flags"),
 ])
 def test_no_grant_after_a_failing_job_and_a_failing_rule_is_failed(acc, rule):
     status, reason = report.account_status(acc, None, [job("m9", failed=3)])
