@@ -124,8 +124,8 @@ def test_change_grants_follow_the_outcome_table(demo_change, host):
 
 
 def test_change_reports_the_documented_demo_counts(demo_change):
-    """simulator/README.md: acme 971/221/8, globex 122/28/0, initech 300/91/9 (valid/placeholder/failed)."""
-    documented = {"app-us-acme": (971, 221), "app-us-globex": (122, 28), "app-eu-initech": (300, 91)}
+    """simulator/README.md: acme 987/205/8, globex 122/28/0, initech 300/91/9 (valid/placeholder/failed)."""
+    documented = {"app-us-acme": (987, 205), "app-us-globex": (122, 28), "app-eu-initech": (300, 91)}
     for host, (region, app_id, _client) in DEMO_PAIRS.items():
         grants = demo_change["sims"][region].state()["applications"][app_id]["grants"]["by_status"]
         assert (grants.get("valid", 0), grants.get("invalid", 0)) == documented[app_id], host
