@@ -61,6 +61,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_version impo
 EXCERPT_LENGTH = 200  # characters of a non-JSON body kept in an error message
 MAX_MESSAGE_LENGTH = 1000  # characters of a server-provided error message kept
 REDACTED = "********"
+CONTEXT_LENGTH = 300  # characters of context this module adds to a (clipped) server message
 
 
 def user_agent():
@@ -120,6 +121,8 @@ class HttpCore:
         limiter_key: the application key of the shared rate limiter (:func:`nylas_ratelimit.app_key`).
         validate_certs, timeout, max_retries, rate_limit, read_only, sleep, session: as documented
             on :class:`NylasV3Client`.
+        region: the configured region, named (with ``base_url``) in the message of a 401/403.
+        auth_hint: what to check after a 401/403, appended to its message (names no secret).
 
     Raises:
         NylasError: ``requests`` is not installed.
@@ -137,6 +140,8 @@ class HttpCore:
         read_only=False,
         sleep=time.sleep,
         session=None,
+        region=None,
+        auth_hint="check the credentials",
     ):
         if not HAS_REQUESTS:
             raise NylasError("the Python 'requests' library is required (pip install requests)")
@@ -149,6 +154,8 @@ class HttpCore:
         ):
             raise NylasConfigError("rate_limit must be 0 (unlimited) or a positive number")
         self._base_url = base_url
+        self._region = region
+        self._auth_hint = auth_hint
         self.validate_certs = bool(validate_certs)
         self.timeout = timeout
         self.max_retries = max_retries
@@ -204,7 +211,17 @@ class HttpCore:
         return text
 
     def _error(self, message, **kwargs):
-        return NylasAPIError(self._redact(clip(message)), **kwargs)
+        return NylasAPIError(self._redact(clip(message, MAX_MESSAGE_LENGTH + CONTEXT_LENGTH)), **kwargs)
+
+    def _with_context(self, message, status, envelope, attempts):
+        """Add what helps to read a failed answer to ``message``: for a 401/403 the region and base
+        URL used (:func:`auth_failure_message`), for a 429 without a Nylas error envelope that the
+        request was rate limited (:func:`rate_limited_message`)."""
+        if status in (401, 403) and self._region:
+            return auth_failure_message(message, self._region, self._base_url, self._auth_hint)
+        if status == 429 and not envelope:
+            return rate_limited_message(message, attempts)
+        return message
 
     # -- paths ----------------------------------------------------------------------------------
 
@@ -308,8 +325,9 @@ class HttpCore:
         outcome_unknown = is_write and status >= 500
         if not is_json:
             shown = excerpt(text) if text.strip() else (response.reason or "no body")
+            message = "non-JSON response (%s): %s" % (content_type or "no content type", shown)
             raise self._error(
-                "non-JSON response (%s): %s" % (content_type or "no content type", shown),
+                self._with_context(message, status, False, attempts),
                 status=status,
                 error_type="non_json_response",
                 request_id=request_id,
@@ -333,8 +351,9 @@ class HttpCore:
             error_type = None
         if message is None or message == "":
             message = response.reason or "request failed"
+        envelope = isinstance(body, dict) and isinstance(body.get("error"), dict)
         raise self._error(
-            message,
+            self._with_context(clip(message), status, envelope, attempts),
             status=status,
             error_type=error_type,
             request_id=request_id,
@@ -389,6 +408,34 @@ class HttpCore:
             offset += len(page)
 
 
+def auth_failure_message(message, region, base_url, hint):
+    """Return the message of a 401/403: the server's ``message``, where the request went, what to check.
+
+    Args:
+        message: the server's message (or this module's text for a non-JSON body).
+        region: the configured region (``us``/``eu``).
+        base_url: the base URL the request was sent to (holds no credential: see ``resolve_base_url``).
+        hint: what to check, e.g. "check that the API key belongs to an application of region 'us'".
+
+    Returns:
+        ``"<message> (region '<region>', <base_url>); <hint>"``.
+    """
+    return "%s (region '%s', %s); %s" % (message, region, base_url, hint)
+
+
+def rate_limited_message(message, attempts):
+    """Return the message of a 429 that carries no Nylas error envelope (a gateway's answer).
+
+    Args:
+        message: the text made of the body (an excerpt, or a ``message`` field, or the HTTP reason).
+        attempts: how many times the request was sent before giving up.
+
+    Returns:
+        ``"rate limited (gave up after <n> attempt(s)): <message>"``.
+    """
+    return "rate limited (gave up after %d attempt%s): %s" % (attempts, "" if attempts == 1 else "s", message)
+
+
 def bool_param(value):
     """Return ``"true"`` or ``"false"``: how the Nylas API reads a boolean query parameter."""
     return "true" if value else "false"
@@ -416,9 +463,11 @@ __all__ = [
     "REQUESTS_IMPORT_ERROR",
     "BearerAuth",
     "HttpCore",
+    "auth_failure_message",
     "bool_param",
     "clip",
     "excerpt",
     "query_params",
+    "rate_limited_message",
     "user_agent",
 ]

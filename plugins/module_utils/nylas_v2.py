@@ -33,6 +33,8 @@ class NylasV2Client(HttpCore):
 
     Raises:
         NylasConfigError: bad credentials (same checks as :func:`build_basic_v2`), region or URL.
+
+    The message of a 401/403 names the region and the v2 base URL used.
     """
 
     def __init__(
@@ -61,6 +63,8 @@ class NylasV2Client(HttpCore):
             read_only=False,
             sleep=sleep,
             session=session,
+            region=region,
+            auth_hint="check that the v2 client id and secret belong to a v2 application of region '%s'" % region,
         )
         self.region = region
         self.client_id = client_id

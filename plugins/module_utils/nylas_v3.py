@@ -38,6 +38,9 @@ class NylasV3Client(HttpCore):
     Raises:
         NylasConfigError: bad api_key, region, URL or numeric settings.
 
+    The message of a 401/403 names the region and the base URL used, and asks to check that the key
+    belongs to an application of that region.
+
     ``request`` returns the envelope; the operation methods return its ``data``. Every method may
     raise :class:`NylasAPIError` or :class:`NylasCheckModeError`.
     """
@@ -67,6 +70,9 @@ class NylasV3Client(HttpCore):
             read_only=read_only,
             sleep=sleep,
             session=session,
+            region=region,
+            auth_hint="check that the API key belongs to an application of region '%s' (a key of another "
+            "region's application is refused)" % region,
         )
         self.region = region
         self._add_secret(api_key)

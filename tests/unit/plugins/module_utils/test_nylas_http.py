@@ -17,6 +17,10 @@ import responses
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_checks import build_basic_v2
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasAPIError, NylasCheckModeError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_http import (
+    auth_failure_message,
+    rate_limited_message,
+)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import NylasV3Client
 from ansible_collections.nylas.migration.tests.unit.plugins.module_utils.nylas_http_helpers import (
     API_KEY,
@@ -279,3 +283,74 @@ def test_read_only_error_has_no_secret(sleep):
     with pytest.raises(NylasCheckModeError) as info:
         c.link_v2_app(basic)
     assert basic not in str(info.value) and API_KEY not in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Error context: 401/403 name the region and URL; a 429 without a Nylas envelope says "rate limited"
+# --------------------------------------------------------------------------------------------------
+
+
+def test_auth_failure_message():
+    hint = "check that the API key belongs to an application of region 'eu'"
+    assert auth_failure_message("Unauthorized", "eu", "https://api.eu.nylas.com", hint) == (
+        "Unauthorized (region 'eu', https://api.eu.nylas.com); " + hint
+    )
+
+
+def test_rate_limited_message():
+    assert rate_limited_message("Too Many Requests", 4) == "rate limited (gave up after 4 attempts): Too Many Requests"
+    assert rate_limited_message("slow down", 1) == "rate limited (gave up after 1 attempt): slow down"
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize("region,base", [("us", BASE), ("eu", "https://api.eu.nylas.com")])
+def test_auth_error_names_region_and_url(rsps, sleep, status, region, base):
+    c = NylasV3Client(API_KEY, region=region, sleep=sleep, rate_limit=None)
+    rsps.add(responses.GET, base + "/v3/applications", status=status,
+             json={"request_id": "rid-auth", "error": {"type": "unauthorized", "message": "Unauthorized"}})
+    with pytest.raises(NylasAPIError) as info:
+        c.get_application()
+    exc = info.value
+    assert (exc.status, exc.error_type, exc.request_id) == (status, "unauthorized", "rid-auth")
+    assert exc.message.startswith("Unauthorized (region '%s', %s); " % (region, base))
+    assert "check that the API key belongs to an application of region '%s'" % region in exc.message
+    assert_no_secret(exc, API_KEY)
+
+
+def test_auth_error_with_html_body_names_region(rsps, client):
+    rsps.add(responses.GET, BASE + "/v3/applications", status=403, body="<h1>Forbidden</h1>", content_type="text/html")
+    with pytest.raises(NylasAPIError) as info:
+        client.get_application()
+    exc = info.value
+    assert (exc.status, exc.error_type) == (403, "non_json_response")
+    assert "Forbidden" in exc.message and "(region 'us', %s)" % BASE in exc.message
+
+
+def test_other_errors_have_no_region_hint(rsps, client):
+    rsps.add(responses.GET, BASE + "/v3/applications", status=404, json=error_body("not_found_error", "nope"))
+    with pytest.raises(NylasAPIError) as info:
+        client.get_application()
+    assert info.value.message == "nope"
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"body": "Too Many Requests", "content_type": "text/plain"},
+    {"body": "<html><body><h1>429 Too Many Requests</h1></body></html>", "content_type": "text/html"},
+    {"json": {"message": "slow down"}},
+    {"json": {}},
+])
+def test_429_without_envelope_reads_rate_limited(rsps, client, sleep, kwargs):
+    rsps.add(responses.GET, BASE + "/v3/applications", status=429, **kwargs)
+    with pytest.raises(NylasAPIError) as info:
+        client.get_application()
+    exc = info.value
+    assert exc.status == 429 and exc.attempts == 4 and len(sleep.calls) == 3
+    assert exc.message.startswith("rate limited (gave up after 4 attempts): ")
+    assert exc.error_type == ("non_json_response" if "body" in kwargs else None)
+
+
+def test_429_with_envelope_keeps_the_nylas_message(rsps, client):
+    rsps.add(responses.GET, BASE + "/v3/applications", status=429, json=error_body("rate_limit_error", "slow down"))
+    with pytest.raises(NylasAPIError) as info:
+        client.get_application()
+    assert (info.value.message, info.value.error_type) == ("slow down", "rate_limit_error")
