@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasConfigError
@@ -33,6 +34,87 @@ REGIONS = {
 EXTRA_HOSTS = {"us": {"v2": ("canada.api.nylas.com",), "v3": ()}, "eu": {"v2": (), "v3": ()}}
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+# How a character that should not be in a credential is named in a message (the value is never shown).
+_CHAR_NAMES = {
+    "\n": "a newline",
+    "\r": "a carriage return (\\r)",
+    "\t": "a tab",
+    " ": "a space",
+    "\u00a0": "a non-breaking space (U+00A0)",
+    "\u200b": "a zero-width space (U+200B)",
+    "\u200c": "a zero-width non-joiner (U+200C)",
+    "\u200d": "a zero-width joiner (U+200D)",
+    "\u2060": "a word joiner (U+2060)",
+    "\ufeff": "a byte order mark (U+FEFF, zero-width no-break space)",
+}
+_ECHO_HINT = " (was it produced by 'echo' without '-n'?)"
+
+
+def describe_char(char):
+    """Name one character for a message without showing it.
+
+    Args:
+        char: a one-character string.
+
+    Returns:
+        A name such as ``a newline``, ``a non-breaking space (U+00A0)``, ``U+2003 (EM SPACE)``, or
+        the bare code point (``U+001F``) for a character without a Unicode name.
+    """
+    if char in _CHAR_NAMES:
+        return _CHAR_NAMES[char]
+    name = unicodedata.name(char, "")
+    return "U+%04X (%s)" % (ord(char), name) if name else "U+%04X" % ord(char)
+
+
+def _kind(char, inside=False):
+    """``whitespace``, ``a control character``, ``an invisible character``, or None for a visible one.
+
+    At an edge a newline or tab is whitespace; ``inside`` the value it is a control character.
+    """
+    category = unicodedata.category(char)
+    if category == "Cc" and (inside or char not in "\t\n\r\x0b\x0c"):
+        return "a control character"
+    if char.isspace():
+        return "whitespace"
+    if category in ("Cf", "Zs", "Zl", "Zp"):
+        return "an invisible character"
+    return None
+
+
+def token_problem(value):
+    """Say what is wrong with the whitespace or invisible characters of a credential, if anything.
+
+    Looks, in this order, at: a value made only of such characters; the first character; the last
+    character (a final ``\\r\\n`` is named as a Windows line ending, a final newline gets the
+    ``echo -n`` hint); then any control character, or any whitespace or invisible character other than
+    an ASCII space, inside the value. Other non-ASCII characters are left to the caller.
+
+    Args:
+        value: a non-empty string.
+
+    Returns:
+        None when there is no such problem, else the end of a message (to follow the option name),
+        e.g. ``ends with whitespace: a non-breaking space (U+00A0); remove it``. It names the
+        character and where it is, never the value.
+    """
+    if all(_kind(char) for char in value):
+        return "contains only whitespace or invisible characters"
+    for where, char in (("starts with", value[0]), ("ends with", value[-1])):
+        kind = _kind(char)
+        if kind is None:
+            continue
+        described = describe_char(char)
+        if where == "ends with" and value.endswith("\r\n"):
+            described = "a carriage return + newline (a Windows line ending)"
+        elif where == "ends with" and char == "\n":
+            described += _ECHO_HINT
+        return "%s %s: %s; remove it" % (where, kind, described)
+    for char in value:
+        kind = _kind(char, inside=True)
+        if kind is not None and char != " ":
+            return "contains %s inside the value: %s; remove it" % (kind, describe_char(char))
+    return None
 
 
 def check_token(value, name, allow_colon=True):
@@ -49,7 +131,8 @@ def check_token(value, name, allow_colon=True):
     Raises:
         NylasConfigError: the value is missing, not a string, empty, blank, has surrounding
             whitespace, a control or non-ASCII character, or a refused ``:``. The message names
-            ``name`` and the problem, never the value.
+            ``name``, the problem and, for whitespace, control and invisible characters, which one
+            and where (:func:`token_problem`), never the value.
     """
     if value is None:
         raise NylasConfigError("%s is required" % name)
@@ -57,16 +140,9 @@ def check_token(value, name, allow_colon=True):
         raise NylasConfigError("%s must be a string" % name)
     if value == "":
         raise NylasConfigError("%s is empty" % name)
-    if value.strip() == "":
-        raise NylasConfigError("%s contains only whitespace" % name)
-    if value != value.strip():
-        if value.rstrip(" \t") != value.rstrip():
-            raise NylasConfigError(
-                "%s ends with a newline (was it produced by 'echo' without '-n'?); remove it" % name
-            )
-        raise NylasConfigError("%s has leading or trailing whitespace; remove it" % name)
-    if CONTROL_CHARS.search(value):
-        raise NylasConfigError("%s contains a control character (newline, carriage return, tab...)" % name)
+    problem = token_problem(value)
+    if problem:
+        raise NylasConfigError("%s %s" % (name, problem))
     try:
         value.encode("ascii")
     except UnicodeEncodeError:
@@ -186,4 +262,14 @@ def resolve_base_url(region, api_uri=None, which="v3"):
     return api_uri.rstrip("/")
 
 
-__all__ = ["EXTRA_HOSTS", "REGIONS", "build_basic_v2", "check_token", "is_loopback", "known_host", "resolve_base_url"]
+__all__ = [
+    "EXTRA_HOSTS",
+    "REGIONS",
+    "build_basic_v2",
+    "check_token",
+    "describe_char",
+    "is_loopback",
+    "known_host",
+    "resolve_base_url",
+    "token_problem",
+]

@@ -8,7 +8,12 @@ import base64
 
 import pytest
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_checks import build_basic_v2, resolve_base_url
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_checks import (
+    build_basic_v2,
+    check_token,
+    describe_char,
+    resolve_base_url,
+)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasConfigError
 
 
@@ -88,3 +93,56 @@ def test_resolve_refuses_bad_input(region, uri):
     with pytest.raises(NylasConfigError) as info:
         resolve_base_url(region, api_uri=uri)
     assert "pw" not in str(info.value) and "key=1" not in str(info.value)
+
+
+# Each problem character named exactly, where it is, without showing the value.
+@pytest.mark.parametrize("value,fragments", [
+    ("SECRETVALUE\n", ("ends with whitespace: a newline", "'echo' without '-n'")),
+    ("SECRETVALUE\r\n", ("ends with whitespace: a carriage return + newline", "Windows")),
+    ("SECRETVALUE\r", ("ends with whitespace: a carriage return (\\r)",)),
+    ("SECRETVALUE\t", ("ends with whitespace: a tab",)),
+    ("SECRETVALUE ", ("ends with whitespace: a space",)),
+    (" SECRETVALUE", ("starts with whitespace: a space",)),
+    ("SECRETVALUE\u00a0", ("ends with whitespace: a non-breaking space (U+00A0)",)),
+    ("\u00a0SECRETVALUE", ("starts with whitespace: a non-breaking space (U+00A0)",)),
+    ("SECRETVALUE\u2003", ("ends with whitespace: U+2003 (EM SPACE)",)),
+    ("SECRETVALUE\u200b", ("ends with an invisible character: a zero-width space (U+200B)",)),
+    ("\ufeffSECRETVALUE", ("starts with an invisible character: a byte order mark", "U+FEFF")),
+    ("SECRETVALUE\x00", ("ends with a control character: U+0000",)),
+    ("SECRET\nVALUE", ("contains a control character inside the value: a newline",)),
+    ("SECRET\x7fVALUE", ("contains a control character inside the value: U+007F",)),
+    ("SECRET\u00a0VALUE", ("contains whitespace inside the value: a non-breaking space (U+00A0)",)),
+    ("SECRET\u200bVALUE", ("contains an invisible character inside the value: a zero-width space (U+200B)",)),
+    ("SECRETVALUÉ", ("contains non-ASCII characters",)),
+])
+def test_check_token_names_the_character(value, fragments):
+    with pytest.raises(NylasConfigError) as info:
+        check_token(value, "api_key")
+    message = str(info.value)
+    assert message.startswith("api_key ")
+    for fragment in fragments:
+        assert fragment in message
+    if "\n" not in value:
+        assert "newline" not in message and "echo" not in message
+    assert "SECRET" not in message and "VALU" not in message
+
+
+@pytest.mark.parametrize("value", ["   ", "\n", "\u00a0\u200b"])
+def test_check_token_only_blank(value):
+    with pytest.raises(NylasConfigError) as info:
+        check_token(value, "v2_client_secret")
+    assert str(info.value) == "v2_client_secret contains only whitespace or invisible characters"
+
+
+def test_check_token_accepts_inner_space_and_returns_value():
+    assert check_token("abc def", "api_key") == "abc def"  # as before: only the edges are refused
+
+
+@pytest.mark.parametrize("char,expected", [
+    ("\n", "a newline"),
+    ("\u00a0", "a non-breaking space (U+00A0)"),
+    ("\u3000", "U+3000 (IDEOGRAPHIC SPACE)"),
+    ("\x1f", "U+001F"),
+])
+def test_describe_char(char, expected):
+    assert describe_char(char) == expected
