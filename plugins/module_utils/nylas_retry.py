@@ -23,6 +23,7 @@ import collections
 import email.utils
 import math
 import random
+import re
 import time
 from datetime import datetime, timezone
 
@@ -173,6 +174,42 @@ def exception_chain(exc, depth=8):
         todo.append(current.__context__)
 
 
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})")
+
+
+def _classify_connection_error(exc, chain):
+    """Classify a ``requests.ConnectionError`` (``ProxyError`` included) by the errors it wraps."""
+    # urllib3 wraps in its ProxyError only what fails before the connection through the proxy is up
+    # (and requests turns that into its ProxyError): the request itself was never sent to Nylas.
+    via_proxy = isinstance(exc, requests_exceptions.ProxyError) or any(
+        isinstance(inner, urllib3_exceptions.ProxyError) for inner in chain
+    )
+    prefix = "proxy error: " if via_proxy else ""
+    for inner in chain:
+        name = type(inner).__name__
+        if "NameResolution" in name or name == "gaierror":
+            return TransportFailure(False, True, "connection_error", prefix + "name resolution failed")
+        if isinstance(inner, (urllib3_exceptions.NewConnectionError, ConnectionRefusedError)):
+            return TransportFailure(False, True, "connection_error", prefix + "connection refused")
+    for inner in chain:
+        if isinstance(inner, urllib3_exceptions.ConnectTimeoutError):
+            return TransportFailure(False, True, "timeout", prefix + "timed out while connecting")
+        match = _TUNNEL_REFUSED.search(str(inner.args[0]) if inner.args else "")
+        if via_proxy and match:
+            return TransportFailure(
+                False,
+                True,
+                "connection_error",
+                prefix + "the proxy refused the CONNECT tunnel (HTTP %s); the request did not reach Nylas"
+                % match.group(1),
+            )
+    if via_proxy:
+        reason = "no connection through the proxy; the request did not reach Nylas"
+        return TransportFailure(False, True, "connection_error", prefix + reason)
+    reason = "connection dropped; the request may have reached Nylas"
+    return TransportFailure(True, True, "connection_error", reason)
+
+
 def classify_exception(exc):
     """Classify a ``requests`` exception.
 
@@ -182,7 +219,8 @@ def classify_exception(exc):
     Returns:
         A :class:`TransportFailure` ``(sent, retryable, error_type, reason)``: ``sent`` is False only
         when the request certainly never reached the server (refused connection, DNS failure,
-        connect timeout); ``retryable`` is False when trying again cannot help; ``error_type`` is
+        connect timeout, a proxy that refused the CONNECT tunnel or could not be reached), True when
+        it may have (connection reset or closed after sending, read timeout); ``retryable`` is False when trying again cannot help; ``error_type`` is
         ``connection_error``, ``timeout`` or ``request_error``; ``reason`` is a short text that
         never contains the URL, headers or body.
     """
@@ -198,21 +236,7 @@ def classify_exception(exc):
     if isinstance(exc, rexc.ChunkedEncodingError):
         return TransportFailure(True, True, "connection_error", "connection dropped while reading the response")
     if isinstance(exc, rexc.ConnectionError):
-        not_sent = None
-        for inner in exception_chain(exc):
-            name = type(inner).__name__
-            if "NameResolution" in name or name == "gaierror":
-                not_sent = "name resolution failed"
-                break
-            if isinstance(inner, (urllib3_exceptions.NewConnectionError, ConnectionRefusedError)):
-                not_sent = "connection refused"
-                break
-        prefix = "proxy error: " if isinstance(exc, rexc.ProxyError) else ""
-        if not_sent:
-            return TransportFailure(False, True, "connection_error", prefix + not_sent)
-        return TransportFailure(
-            True, True, "connection_error", prefix + "connection dropped after the request was sent"
-        )
+        return _classify_connection_error(exc, list(exception_chain(exc)))
     return TransportFailure(False, False, "request_error", "request could not be sent (%s)" % type(exc).__name__)
 
 

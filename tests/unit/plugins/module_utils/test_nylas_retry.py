@@ -7,7 +7,9 @@ HTTP mocked with ``responses`` (one test uses a closed loopback port); nothing s
 
 from __future__ import annotations
 
+import http.client
 import socket
+import threading
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -21,6 +23,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_retry import
     MAX_RETRY_AFTER,
     RETRYABLE_STATUS,
     backoff_delay,
+    classify_exception,
     parse_retry_after,
     should_retry,
 )
@@ -288,3 +291,138 @@ def test_ssl_error_not_retried(rsps, client):
     with pytest.raises(NylasAPIError) as info:
         client.get_application()
     assert info.value.attempts == 1 and "TLS" in info.value.message
+
+
+# --------------------------------------------------------------------------------------------------
+# Transport errors: could the request have reached Nylas? Exceptions built as requests/urllib3 build
+# them (requests.adapters.HTTPAdapter.send wraps urllib3's MaxRetryError by its reason; urllib3 wraps
+# any error met before the proxy connection is up in its ProxyError).
+# --------------------------------------------------------------------------------------------------
+
+URL = "/v3/migration-tools/import-v2-app"
+U3 = urllib3.exceptions
+
+
+def _through_proxy(error):
+    proxy = U3.ProxyError("Unable to connect to proxy", error)
+    proxy.__cause__ = error
+    return requests.exceptions.ProxyError(U3.MaxRetryError(None, URL, reason=proxy))
+
+
+def _tunnel_refused(code="403 Forbidden"):
+    return _through_proxy(OSError("Tunnel connection failed: %s" % code))
+
+
+def _dns_failure():
+    return U3.NameResolutionError("api.us.nylas.com", None, socket.gaierror(-2, "Name or service not known"))
+
+
+TRANSPORT_CASES = {
+    "proxy-refuses-tunnel": (_tunnel_refused, False, "connection_error", "proxy refused the CONNECT tunnel (HTTP 403)"),
+    "proxy-wants-auth": (lambda: requests.exceptions.ProxyError(
+        U3.ProxyError("Unable to connect to proxy", OSError("Tunnel connection failed: 407 Proxy Auth Required"))),
+        False, "connection_error", "HTTP 407"),
+    "proxy-connect-timeout": (lambda: _through_proxy(U3.ConnectTimeoutError(None, "Connection to proxy timed out")),
+                              False, "timeout", "proxy error: timed out while connecting"),
+    "proxy-refused": (lambda: _through_proxy(U3.NewConnectionError(None, "[Errno 111] Connection refused")),
+                      False, "connection_error", "proxy error: connection refused"),
+    "proxy-dns": (lambda: _through_proxy(_dns_failure()), False, "connection_error", "proxy error: name resolution"),
+    "proxy-reset": (lambda: _through_proxy(ConnectionResetError(104, "Connection reset by peer")),
+                    False, "connection_error", "did not reach Nylas"),
+    "dns": (lambda: requests.exceptions.ConnectionError(U3.MaxRetryError(None, URL, reason=_dns_failure())),
+            False, "connection_error", "name resolution failed"),
+    "refused": (lambda: requests.exceptions.ConnectionError(U3.MaxRetryError(
+        None, URL, reason=U3.NewConnectionError(None, "Failed to establish a new connection: [Errno 111] refused"))),
+        False, "connection_error", "connection refused"),
+    "connect-timeout": (lambda: requests.exceptions.ConnectTimeout(U3.MaxRetryError(
+        None, URL, reason=U3.ConnectTimeoutError(None, "Connection to api.us.nylas.com timed out"))),
+        False, "timeout", "timed out while connecting"),
+    "reset-after-send": (lambda: requests.exceptions.ConnectionError(
+        U3.ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer"))),
+        True, "connection_error", "may have reached Nylas"),
+    "closed-without-response": (lambda: requests.exceptions.ConnectionError(U3.ProtocolError(
+        "Connection aborted.", http.client.RemoteDisconnected("Remote end closed connection without response"))),
+        True, "connection_error", "may have reached Nylas"),
+    "read-timeout": (lambda: requests.exceptions.ReadTimeout(U3.ReadTimeoutError(None, URL, "Read timed out.")),
+                     True, "timeout", "timed out waiting for the response"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRANSPORT_CASES))
+def test_classify_exception_by_whether_the_request_could_reach_nylas(case):
+    build, sent, error_type, fragment = TRANSPORT_CASES[case]
+    failure = classify_exception(build())
+    assert (failure.sent, failure.retryable, failure.error_type) == (sent, True, error_type)
+    assert fragment in failure.reason
+    assert URL not in failure.reason
+
+
+@pytest.mark.parametrize("case", sorted(TRANSPORT_CASES))
+def test_post_after_transport_error(rsps, client, sleep, case):
+    """A POST is sent again only when it cannot have reached Nylas; otherwise its outcome is unknown."""
+    build, sent, error_type, fragment = TRANSPORT_CASES[case]
+    rsps.add(responses.POST, BASE + URL, body=build())
+    with pytest.raises(NylasAPIError) as info:
+        client.import_v2_app()
+    exc = info.value
+    assert exc.attempts == (1 if sent else 4) and len(rsps.calls) == exc.attempts
+    assert exc.outcome_unknown is sent
+    assert (exc.status, exc.error_type) == (None, error_type) and fragment in exc.message
+
+
+class RefusingProxy:
+    """A loopback HTTP proxy that answers every CONNECT with 403 and closes (at most ``limit`` connections).
+
+    Every socket operation has a timeout, so a stuck client cannot hang the test; nothing leaves the host.
+    """
+
+    def __init__(self, limit):
+        self.heads = []
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(limit)
+        self._sock.settimeout(10)
+        self.url = "http://127.0.0.1:%d" % self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, args=(limit,), daemon=True)
+        self._thread.start()
+
+    def _serve(self, limit):
+        for dummy in range(limit):
+            try:
+                conn, dummy_addr = self._sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(10)
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    head += chunk
+                self.heads.append(head.decode("latin-1"))
+                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    def close(self):
+        self._sock.close()
+        self._thread.join(10)
+
+
+def test_real_proxy_refusing_connect_is_not_sent(sleep):
+    """Through a real (loopback) proxy that refuses the tunnel, a POST is retried and never outcome_unknown."""
+    proxy = RefusingProxy(limit=2)
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies = {"https": proxy.url}
+    c = NylasV3Client(API_KEY, sleep=sleep, rate_limit=None, max_retries=1, timeout=10, session=session)
+    try:
+        with pytest.raises(NylasAPIError) as info:
+            c.import_v2_app()
+    finally:
+        c.close()
+        proxy.close()
+    exc = info.value
+    assert exc.attempts == 2 and exc.outcome_unknown is False
+    assert exc.error_type == "connection_error" and "proxy refused the CONNECT tunnel (HTTP 403)" in exc.message
+    assert [h.split(" HTTP/", 1)[0] for h in proxy.heads] == ["CONNECT api.us.nylas.com:443"] * 2
+    assert all(API_KEY not in h for h in proxy.heads)  # the key travels only inside the tunnel
