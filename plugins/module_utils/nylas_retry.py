@@ -220,9 +220,9 @@ def classify_exception(exc):
         A :class:`TransportFailure` ``(sent, retryable, error_type, reason)``: ``sent`` is False only
         when the request certainly never reached the server (refused connection, DNS failure,
         connect timeout, a proxy that refused the CONNECT tunnel or could not be reached), True when
-        it may have (connection reset or closed after sending, read timeout); ``retryable`` is False when trying again cannot help; ``error_type`` is
-        ``connection_error``, ``timeout`` or ``request_error``; ``reason`` is a short text that
-        never contains the URL, headers or body.
+        it may have (connection reset or closed after sending, read timeout); ``retryable`` is False
+        when trying again cannot help; ``error_type`` is ``connection_error``, ``timeout`` or
+        ``request_error``; ``reason`` is a short text that never contains the URL, headers or body.
     """
     rexc = requests_exceptions
     if isinstance(exc, rexc.SSLError):
