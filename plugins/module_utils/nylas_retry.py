@@ -153,6 +153,7 @@ def backoff_delay(retry, base=BACKOFF_BASE, cap=BACKOFF_CAP, rand=random.random)
     ceiling = min(cap, base * (2 ** min(retry, 32)))
     return rand() * ceiling
 
+
 def exception_chain(exc, depth=8):
     """Yield ``exc`` and the exceptions it wraps (args, ``reason``, ``__cause__``, ``__context__``).
 
