@@ -42,7 +42,7 @@ CONTRACT_PATH = Path(__file__).resolve().parent / "data" / "nylas-v3-migration.c
 CONTRACT_SERVER = "https://api.us.nylas.com"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
-#: The contract paths the collection calls (plugins/module_utils/nylas_client.py), all methods.
+#: The contract paths the collection calls (plugins/module_utils/nylas_v3.py), all methods.
 USED_PATHS = (
     "/v3/applications",
     "/v3/applications/redirect-uris",

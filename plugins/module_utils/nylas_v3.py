@@ -1,0 +1,374 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, nylas.migration contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+"""The Nylas v3 API client: one method per endpoint the collection calls.
+
+:class:`NylasV3Client` (``Authorization: Bearer <api_key>``) covers applications, connectors, grants,
+webhooks, Pub/Sub channels and the migration tools; JSON envelopes ``{"request_id", "data"}``.
+Requests, retries, pacing and errors are the shared core's (:class:`nylas_http.HttpCore`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Dict, List  # noqa: F401  (type comments)
+
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_checks import check_token, resolve_base_url
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasAPIError, NylasConfigError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_http import BearerAuth, HttpCore, query_params
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_ratelimit import DEFAULT_RATE_LIMIT, app_key
+
+
+class NylasV3Client(HttpCore):
+    """Client of the Nylas v3 API (``Authorization: Bearer <api_key>``).
+
+    Args:
+        api_key: the v3 application's API key (never appears in errors).
+        region: ``us`` or ``eu``.
+        api_uri: base URL override (simulator, proxy); see :func:`resolve_base_url`.
+        validate_certs: verify TLS certificates.
+        timeout: seconds per request.
+        max_retries: retries of a retryable failure (attempts = 1 + retries).
+        rate_limit: requests per second for this application, shared process-wide (0/None: unlimited).
+        read_only: refuse every non-GET with :class:`NylasCheckModeError` (check mode).
+        sleep: sleep callable (injectable for tests).
+        session: a ``requests.Session`` to use (default: a new one).
+
+    Raises:
+        NylasConfigError: bad api_key, region, URL or numeric settings.
+
+    The message of a 401/403 names the region and the base URL used, and asks to check that the key
+    belongs to an application of that region.
+
+    ``request`` returns the envelope; the operation methods return its ``data``. Every method may
+    raise :class:`NylasAPIError` or :class:`NylasCheckModeError`.
+    """
+
+    def __init__(
+        self,
+        api_key,
+        region="us",
+        api_uri=None,
+        validate_certs=True,
+        timeout=30,
+        max_retries=5,
+        rate_limit=DEFAULT_RATE_LIMIT,
+        read_only=False,
+        sleep=time.sleep,
+        session=None,
+    ):
+        check_token(api_key, "api_key")
+        base_url = resolve_base_url(region, api_uri, which="v3")
+        super().__init__(
+            base_url,
+            app_key("v3", api_key, base_url),
+            validate_certs=validate_certs,
+            timeout=timeout,
+            max_retries=max_retries,
+            rate_limit=rate_limit,
+            read_only=read_only,
+            sleep=sleep,
+            session=session,
+            region=region,
+            auth_hint="check that the API key belongs to an application of region '%s' (a key of another "
+            "region's application is refused)" % region,
+        )
+        self.region = region
+        self._add_secret(api_key)
+        self._session.auth = BearerAuth(api_key)
+
+    # -- generic --------------------------------------------------------------------------------
+
+    def request(self, method, path, params=None, json=None, headers=None):
+        """Send one request (rate-limited, retried as documented) and return the JSON envelope.
+
+        Args:
+            method: HTTP method.
+            path: path under the base URL, for example ``/v3/grants``.
+            params: query parameters (dict).
+            json: JSON body.
+            headers: extra headers (their values are never put into error messages).
+
+        Returns:
+            The parsed envelope dict (``{"request_id", "data", ...}``); ``{}`` for an empty body.
+
+        Raises:
+            NylasAPIError: HTTP error, non-JSON or non-object body, transport error.
+            NylasCheckModeError: a non-GET on a read-only client.
+        """
+        body = self._send(method, path, params=params, json=json, headers=headers)
+        if not isinstance(body, dict):
+            raise self._error(
+                "expected a JSON object envelope, got %s" % type(body).__name__,
+                error_type="unexpected_response",
+                method=method.upper(),
+                path=path.split("?", 1)[0],
+            )
+        return body
+
+    def _data(self, method, path, params=None, json=None, headers=None):
+        return self.request(method, path, params=params, json=json, headers=headers).get("data")
+
+    def _get_or_none(self, path):
+        try:
+            return self._data("GET", path)
+        except NylasAPIError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def paginate(self, path, params=None, page_size=200):
+        """GET every page of a v3 limit/offset list and return all items.
+
+        Args:
+            path: list path, for example ``/v3/grants``.
+            params: extra query parameters (``limit``/``offset`` are set here).
+            page_size: items per page requested.
+
+        Returns:
+            The concatenated ``data`` lists.
+
+        Raises:
+            NylasAPIError: as ``request``; ``error_type`` ``pagination_loop`` when a page repeats the
+                previous one; ``unexpected_response`` when ``data`` is not a list.
+        """
+
+        def extract(body):
+            if not isinstance(body, dict):
+                return body, None, None
+            return body.get("data"), body.get("request_id"), body.get("limit")
+
+        return self._paginate(path, params, page_size, extract)
+
+    # -- applications ---------------------------------------------------------------------------
+
+    def get_application(self):
+        """Return the application of the API key (``GET /v3/applications``)."""
+        return self._data("GET", "/v3/applications")
+
+    def update_application(self, body):
+        """Patch the application (``PATCH /v3/applications``) and return the updated object."""
+        return self._data("PATCH", "/v3/applications", json=body)
+
+    def list_redirect_uris(self):
+        """Return the application's callback URIs (``GET /v3/applications/redirect-uris``)."""
+        return self._data("GET", "/v3/applications/redirect-uris")
+
+    # -- connectors -----------------------------------------------------------------------------
+
+    def list_connectors(self):
+        """Return every connector (``GET /v3/connectors``, paged with limit/offset)."""
+        return self.paginate("/v3/connectors")
+
+    def get_connector(self, provider):
+        """Return the connector of ``provider`` (``GET /v3/connectors/{provider}``), None on 404."""
+        return self._get_or_none("/v3/connectors/%s" % self._segment(provider, "provider"))
+
+    def create_connector(self, body):
+        """Create a connector (``POST /v3/connectors``) and return it. ``body`` holds ``provider``,
+        ``settings``, ``scope``."""
+        return self._data("POST", "/v3/connectors", json=body)
+
+    def update_connector(self, provider, body):
+        """Patch the connector of ``provider`` (``PATCH /v3/connectors/{provider}``); return it."""
+        return self._data("PATCH", "/v3/connectors/%s" % self._segment(provider, "provider"), json=body)
+
+    def delete_connector(self, provider):
+        """Delete the connector of ``provider`` (``DELETE /v3/connectors/{provider}``); return None."""
+        self.request("DELETE", "/v3/connectors/%s" % self._segment(provider, "provider"))
+
+    # -- grants ---------------------------------------------------------------------------------
+
+    def list_grants(self, **filters):
+        """Return every grant matching ``filters`` (``GET /v3/grants``, paged).
+
+        Args:
+            **filters: query filters of the endpoint: ``account_id``, ``account_ids`` (list or
+                comma string), ``provider``, ``grant_status``, ``email``, ``since``, ``before``,
+                ``sort_by``, ``order_by``, ...; None values are dropped, lists become comma lists.
+        """
+        return self.paginate("/v3/grants", params=query_params(filters))
+
+    def find_grants_by_account_ids(self, account_ids, chunk_size=50):
+        """Map v2 account ids to their migrated v3 grants.
+
+        Calls ``GET /v3/grants?account_ids=a,b,c`` for ``chunk_size`` ids at a time (each chunk
+        paged). Duplicate and empty ids are ignored.
+
+        Args:
+            account_ids: iterable of v2 account ids.
+            chunk_size: ids per request.
+
+        Returns:
+            ``{account_id: grant}`` for the ids that have a grant (a ``valid`` grant is preferred if
+            the server ever returns two); ids without a grant are absent.
+
+        Raises:
+            NylasConfigError: an id contains a comma, or chunk_size < 1.
+            NylasAPIError: as ``request``.
+        """
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise NylasConfigError("chunk_size must be an integer >= 1")
+        wanted = []  # type: List[str]
+        seen = set()
+        for account_id in account_ids:
+            if account_id is None or str(account_id).strip() == "":
+                continue
+            account_id = str(account_id)
+            if "," in account_id:
+                raise NylasConfigError("account ids must not contain ','")
+            if account_id not in seen:
+                seen.add(account_id)
+                wanted.append(account_id)
+        found = {}  # type: Dict[str, Any]
+        for start in range(0, len(wanted), chunk_size):
+            chunk = wanted[start:start + chunk_size]
+            for grant in self.paginate("/v3/grants", params={"account_ids": ",".join(chunk)}):
+                if not isinstance(grant, dict):
+                    continue
+                account_id = grant.get("account_id")
+                if account_id not in seen:
+                    continue
+                current = found.get(account_id)
+                if current is None or (current.get("grant_status") != "valid" and grant.get("grant_status") == "valid"):
+                    found[account_id] = grant
+        return found
+
+    def get_grant(self, grant_id):
+        """Return a grant (``GET /v3/grants/{grant_id}``), None on 404."""
+        return self._get_or_none("/v3/grants/%s" % self._segment(grant_id, "grant_id"))
+
+    def delete_grant(self, grant_id):
+        """Delete a grant (``DELETE /v3/grants/{grant_id}``); return None."""
+        self.request("DELETE", "/v3/grants/%s" % self._segment(grant_id, "grant_id"))
+
+    # -- webhooks -------------------------------------------------------------------------------
+
+    def list_webhooks(self):
+        """Return the webhook destinations (``GET /v3/webhooks``)."""
+        return self._data("GET", "/v3/webhooks")
+
+    def create_webhook(self, body):
+        """Create a webhook destination (``POST /v3/webhooks``) and return it (with its secret)."""
+        return self._data("POST", "/v3/webhooks", json=body)
+
+    def update_webhook(self, webhook_id, body):
+        """Update a webhook destination (``PUT /v3/webhooks/{id}``, as in the contract); return it."""
+        return self._data("PUT", "/v3/webhooks/%s" % self._segment(webhook_id, "webhook_id"), json=body)
+
+    def delete_webhook(self, webhook_id):
+        """Delete a webhook destination (``DELETE /v3/webhooks/{id}``); return None."""
+        self.request("DELETE", "/v3/webhooks/%s" % self._segment(webhook_id, "webhook_id"))
+
+    # -- Pub/Sub channels -----------------------------------------------------------------------
+
+    def list_pubsub_channels(self):
+        """Return the Pub/Sub channels (``GET /v3/channels/pubsub``)."""
+        return self._data("GET", "/v3/channels/pubsub")
+
+    def create_pubsub_channel(self, body):
+        """Create a Pub/Sub channel (``POST /v3/channels/pubsub``) and return it."""
+        return self._data("POST", "/v3/channels/pubsub", json=body)
+
+    def update_pubsub_channel(self, channel_id, body):
+        """Update a Pub/Sub channel (``PUT /v3/channels/pubsub/{id}``, as in the contract); return it."""
+        return self._data("PUT", "/v3/channels/pubsub/%s" % self._segment(channel_id, "channel_id"), json=body)
+
+    def delete_pubsub_channel(self, channel_id):
+        """Delete a Pub/Sub channel (``DELETE /v3/channels/pubsub/{id}``); return None."""
+        self.request("DELETE", "/v3/channels/pubsub/%s" % self._segment(channel_id, "channel_id"))
+
+    # -- migration tools ------------------------------------------------------------------------
+
+    def link_v2_app(self, basic_v2):
+        """Link the v2 application to this v3 application.
+
+        Calls ``POST /v3/migration-tools/link-v2v3-apps`` (no body) with header ``BasicV2``.
+
+        Args:
+            basic_v2: the header value from :func:`build_basic_v2` (never appears in errors).
+
+        Returns:
+            The v3 ApplicationObject, now carrying ``v2_application_id``.
+
+        Raises:
+            NylasConfigError: ``basic_v2`` empty or malformed (whitespace, control/non-ASCII chars).
+        """
+        check_token(basic_v2, "BasicV2 value")
+        self._add_secret(basic_v2)
+        return self._data("POST", "/v3/migration-tools/link-v2v3-apps", headers={"BasicV2": basic_v2})
+
+    def import_v2_app(self):
+        """Import the linked v2 application's settings (``POST /v3/migration-tools/import-v2-app``).
+
+        Returns:
+            The envelope's ``data``: a message string (or an object, if the server sends one).
+        """
+        return self._data("POST", "/v3/migration-tools/import-v2-app")
+
+    def clone_grant(self, account_id, allow_invalid_grant_creation=None, clone_exchange=None):
+        """Clone one v2 account into a v3 grant.
+
+        Calls ``POST /v3/migration-tools/grants/{account_id}/clone``; the flags go only in the query
+        string and only when not None (``true``/``false``), so server defaults apply otherwise.
+        A timeout, dropped connection or 5xx raises :class:`NylasAPIError` with
+        ``outcome_unknown=True`` (the grant may exist: re-read ``GET /v3/grants?account_id=``).
+
+        Returns:
+            The v3 GrantObject (``grant_status`` ``valid``, or ``invalid`` for a placeholder).
+        """
+        params = query_params(
+            {"allow_invalid_grant_creation": allow_invalid_grant_creation, "clone_exchange": clone_exchange}
+        )
+        path = "/v3/migration-tools/grants/%s/clone" % self._segment(account_id, "account_id")
+        return self._data("POST", path, params=params or None)
+
+    def start_batch_clone(
+        self,
+        limit=None,
+        offset=None,
+        providers=None,
+        mode=None,
+        allow_invalid_grant_creation=None,
+        clone_exchange=None,
+    ):
+        """Start a snapshot + clone job pair (``POST /v3/migration-tools/snapshot-batch-clone``).
+
+        Body keys ``limit``, ``offset``, ``providers``, ``mode`` are sent only when not None (the body
+        is ``{}`` otherwise); the two flags go in the query string only when not None.
+
+        Returns:
+            ``{"snapshot_job": MigrationJob, "clone_job": MigrationJob}``.
+        """
+        body = {}
+        if limit is not None:
+            body["limit"] = limit
+        if offset is not None:
+            body["offset"] = offset
+        if providers is not None:
+            body["providers"] = [providers] if isinstance(providers, str) else list(providers)
+        if mode is not None:
+            body["mode"] = mode
+        params = query_params(
+            {"allow_invalid_grant_creation": allow_invalid_grant_creation, "clone_exchange": clone_exchange}
+        )
+        return self._data("POST", "/v3/migration-tools/snapshot-batch-clone", params=params or None, json=body)
+
+    def list_jobs(self, status=None, job_type=None, sort_by_completion=None):
+        """List migration jobs (``GET /v3/migration-tools/jobs``).
+
+        Args:
+            status: a status or list of statuses (pending, running, completed, failed, partial).
+            job_type: a type or list of types (snapshot, migration); sent as ``type``.
+            sort_by_completion: bool, sent as ``true``/``false`` when not None.
+
+        Returns:
+            The list of MigrationJob objects.
+        """
+        params = query_params({"status": status, "type": job_type, "sort_by_completion": sort_by_completion})
+        data = self._data("GET", "/v3/migration-tools/jobs", params=params or None)
+        return data if data is not None else []
+
+
+__all__ = ["NylasV3Client"]
