@@ -45,7 +45,6 @@ CONNECTOR_SETUP_REASONS = {
 OAUTH_PROVIDERS = ("google", "microsoft", "zoom")
 
 
-
 # -- link --------------------------------------------------------------------------------------------
 
 def check_region(application, region):

@@ -38,7 +38,6 @@ _DESTINATION_NAMES = {"webhook": "webhook", "pubsub": "Pub/Sub channel"}
 DESTINATION_SECRET_FIELDS = ("webhook_secret",)
 
 
-
 def _key_field(kind):
     try:
         return DESTINATION_KEYS[kind]
