@@ -328,7 +328,7 @@ class NylasModule:
         except NylasError as e:
             self.fail_from_error(e, msg=msg, **partial)
 
-    def settle_write(self, write, reread, is_done, warning, msg=None, unknown_msg=None, **partial):
+    def settle_write(self, write, reread, is_done, warning, msg=None, if_unknown=None, **partial):
         """Make a write whose outcome may be unknown; return its answer, or the re-read state that shows it.
 
         Args:
@@ -337,8 +337,9 @@ class NylasModule:
                 ``NylasError`` it raises counts as "not shown"; a module failure it makes ends the run.
             is_done: callable ``is_done(state) -> bool`` (see :func:`write_took_effect`).
             warning: callable ``warning(error) -> str``, the warning added when the re-read shows the write.
-            msg: the failure message; ``unknown_msg`` the one used instead when the outcome was unknown
-                and the re-read does not show the write (default ``msg``).
+            msg: the failure message.
+            if_unknown: optional dict of what differs in the failure when the outcome was unknown and
+                the re-read does not show the write: ``msg`` and any result key (e.g. ``changed``).
             partial: the results gathered so far, kept in the failure.
 
         Fails the module with the write's error fields (``status``, ``error_type``, ``request_id``,
@@ -350,8 +351,9 @@ class NylasModule:
         if value is not None:
             self.warn(warning(error))
             return value
-        if unknown_msg and getattr(error, "outcome_unknown", False):
-            msg = unknown_msg
+        if if_unknown and getattr(error, "outcome_unknown", False):
+            partial.update(if_unknown)
+            msg = partial.pop("msg", msg)
         self.fail_from_error(error, msg=msg, **partial)
 
     def delete_if_present(self, delete, warning, msg=None, **partial):

@@ -376,10 +376,17 @@ def test_settle_write_unknown_outcome_not_shown_fails_with_the_write_error(capsy
     module = make(dict(api_key=API_KEY))
     rc, result, dummy = finish(capsys, lambda: module.settle_write(
         raiser(unknown_error()), lambda: None, bool, lambda e: "never", msg="Failed to write",
-        unknown_msg="Failed to write (outcome unknown)", changed=False, thing={"id": "before"}))
+        if_unknown=dict(msg="Failed to write (outcome unknown)", changed=True), changed=False, thing={"id": "before"}))
     assert rc == 1 and result["msg"].startswith("Failed to write (outcome unknown): HTTP 504")
     assert result["outcome_unknown"] is True and result["request_id"] == "rid-u"
-    assert result["changed"] is False and result["thing"] == {"id": "before"}
+    assert result["changed"] is True and result["thing"] == {"id": "before"}
+
+
+def test_settle_write_unknown_outcome_without_overrides_keeps_msg_and_partial(capsys):
+    module = make(dict(api_key=API_KEY))
+    rc, result, dummy = finish(capsys, lambda: module.settle_write(
+        raiser(unknown_error()), lambda: None, bool, lambda e: "never", msg="Failed to write", changed=False))
+    assert rc == 1 and result["msg"].startswith("Failed to write: HTTP 504") and result["changed"] is False
 
 
 def test_settle_write_failed_reread_keeps_the_write_error(capsys):
@@ -392,8 +399,9 @@ def test_settle_write_failed_reread_keeps_the_write_error(capsys):
 def test_settle_write_sure_failure_uses_msg_not_unknown_msg(capsys):
     module = make(dict(api_key=API_KEY))
     rc, result, dummy = finish(capsys, lambda: module.settle_write(
-        raiser(sure_error()), lambda: {"id": 1}, bool, lambda e: "never", msg="Failed", unknown_msg="Unknown"))
+        raiser(sure_error()), lambda: {"id": 1}, bool, lambda e: "never", msg="Failed", if_unknown=dict(msg="Unknown", changed=True), changed=False))
     assert rc == 1 and result["msg"].startswith("Failed: HTTP 400") and result["outcome_unknown"] is False
+    assert result["changed"] is False
 
 
 def test_delete_if_present(capsys):
