@@ -45,8 +45,8 @@ CONNECTOR_SETUP_REASONS = {
 OAUTH_PROVIDERS = ("google", "microsoft", "zoom")
 
 
-
 # -- link --------------------------------------------------------------------------------------------
+
 
 def check_region(application, region):
     """Raise ``PlanningError`` when the v3 ``application`` is not in ``region``."""

@@ -90,7 +90,6 @@ def select_batch_accounts(in_scope, grants_by_account, mode, limit=None, offset=
     return selected[start:end]
 
 
-
 # --------------------------------------------------------------------------------------------
 # Jobs
 

@@ -92,11 +92,9 @@ class _BatchRun:
         """Seconds since the run started."""
         return round(self.clock() - self.started_at, 3)
 
-    def fail(self, msg, error=None):
-        """Fail with the results gathered so far (and the API error's fields when there is one)."""
+    def fail(self, msg):
+        """Fail with ``msg`` and the results gathered so far."""
         self.result["elapsed"] = self.elapsed()
-        if error is not None:
-            self.module.fail_from_error(error, msg=msg, **self.result)
         self.module.fail_json(msg=msg, **self.result)
 
     def call(self, fn, *args, msg):
@@ -283,4 +281,3 @@ class _BatchRun:
         self.result["elapsed"] = self.elapsed()
         self.result["diff"] = batch_diff(plan, self.result["clone_job"] if self.result["job_started"] else None)
         return self.result
-

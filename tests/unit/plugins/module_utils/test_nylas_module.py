@@ -279,7 +279,9 @@ def raiser(error):
 
 
 def test_write_took_effect_decision():
-    done = lambda state: state.get("linked")  # noqa: E731
+    def done(state):
+        return state.get("linked")
+
     assert nylas_module.write_took_effect(unknown_error(), {"linked": True}, done)
     assert not nylas_module.write_took_effect(unknown_error(), {"linked": False}, done)
     assert not nylas_module.write_took_effect(unknown_error(), None, done)
