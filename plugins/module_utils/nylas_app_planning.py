@@ -47,6 +47,7 @@ OAUTH_PROVIDERS = ("google", "microsoft", "zoom")
 
 # -- link --------------------------------------------------------------------------------------------
 
+
 def check_region(application, region):
     """Raise ``PlanningError`` when the v3 ``application`` is not in ``region``."""
     app_region = (application or {}).get("region")
@@ -211,3 +212,52 @@ def connectors_needing_setup(connectors, v2_application=None):
             out[provider] = ("the v2 application has this integration but the v3 application has no "
                              "connector for it; create it (nylas.migration.nylas_connector)")
     return [dict(provider=p, reason=out[p]) for p in sorted(out)]
+
+
+# --------------------------------------------------------------------------------------------
+# Import: check mode, unknown outcome, result (used by nylas_import_runner)
+
+#: What the import leaves out, and what to do instead.
+WEBHOOKS_REASON = ("webhooks are not migrated by the import; recreate them as v3 webhooks or Pub/Sub channels "
+                   "(nylas.migration.nylas_webhook) before moving users")
+
+
+def link_pending(application, check_mode, has_v2_credentials):
+    """Whether to predict the import as it would run after a link a check-mode run did not make.
+
+    A playbook run with ``--check`` does not make the link, so in check mode an unlinked application
+    is planned as if linked (with a warning, :func:`link_pending_warning`) when the v2 credentials are
+    given. Returns False outside check mode, for a linked application or without v2 credentials.
+    """
+    return bool(check_mode and has_v2_credentials and not (application or {}).get("v2_application_id"))
+
+
+def link_pending_warning(application, v2_client_id):
+    """The warning of a check-mode run that predicts the import of a not-yet-linked application."""
+    return ("The v3 application %s is not linked to a v2 application yet; predicting the import as it would run "
+            "once nylas.migration.nylas_link_apps has linked it to %s"
+            % ((application or {}).get("application_id"), v2_client_id))
+
+
+def predict_import(application, callback_uris, connectors, plan):
+    """The state a planned import would leave (check mode): ``(application, callback_uris, connectors)``.
+
+    The missing callback URIs are added as ``web`` ones and the missing connectors by provider; the
+    inputs are not changed.
+    """
+    callback_uris = list(callback_uris or []) + [dict(platform="web", url=u) for u in plan["missing_callback_uris"]]
+    connectors = list(connectors or []) + [dict(provider=p) for p in plan["missing_connectors"]]
+    return dict(application, callback_uris=callback_uris), callback_uris, connectors
+
+
+def import_shown(application, callback_uris, connectors, v2_application=None):
+    """Whether a re-read v3 application shows the import (after a request of unknown outcome).
+
+    True when :func:`plan_import` (without ``force``) finds nothing left to import.
+    """
+    return not plan_import(dict(application, callback_uris=callback_uris), connectors, v2_application)["needed"]
+
+
+def import_not_migrated(v2_application):
+    """The ``not_migrated`` result: the webhooks, with their v2 count when the v2 read told it."""
+    return [dict(type="webhooks", count=v2_webhook_count(v2_application), reason=WEBHOOKS_REASON)]

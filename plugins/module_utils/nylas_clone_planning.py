@@ -2,18 +2,16 @@
 # Copyright (c) nylas.migration contributors
 # Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
-"""Pure decisions for the grant clone and batch clone modules.
+"""Pure decisions for the grant clone, and the outcome rules and provider maps shared with the batch clone.
 
 Nothing here performs HTTP or touches Ansible: functions take what the API returned (plain dicts,
 or error objects read through their attributes) and the wanted state, and return what to do or
-what to report. The only side effect is :class:`Waiter`, whose clock and sleep are injectable.
+what to report. The progress log and the waiter (side effects) are in :mod:`nylas_waiter`.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-import time
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError  # noqa: F401  (re-raised by callers)
 
@@ -24,11 +22,6 @@ RESULT_PLANNED = "planned"
 RESULTS = (RESULT_CREATED, RESULT_EXISTING, RESULT_FAILED, RESULT_PLANNED)
 
 GRANT_PLACEHOLDER_STATUS = "invalid"
-
-JOB_ACTIVE_STATUSES = ("pending", "running")
-JOB_FINISHED_STATUSES = ("completed", "partial", "failed")
-
-BATCH_MODES = ("all", "only_new", "only_failed")
 
 #: Provider names the batch clone endpoint accepts (v3 names).
 V3_BATCH_PROVIDERS = ("google", "microsoft", "graph", "imap", "icloud", "ews", "virtual-calendar")
@@ -59,10 +52,6 @@ V2_TO_V3_PROVIDERS = {
 MICROSOFT_TOKEN_PROVIDERS = ("graph", "office365")
 #: v3 providers whose placeholder grants ``clone_exchange`` also governs ("Microsoft only"; EWS is Exchange).
 MICROSOFT_V3_PROVIDERS = ("microsoft", "ews")
-
-#: Progress samples kept in a batch clone result (the first one and the latest ones).
-MAX_PROGRESS_SAMPLES = 100
-
 
 # --------------------------------------------------------------------------------------------
 # Errors as result data
@@ -226,59 +215,13 @@ def resolve_unknown_outcome(account_id, grant_after, error_fields):
 
 
 # --------------------------------------------------------------------------------------------
-# Batch clones (nylas_batch_clone)
+# Outcome rules and provider maps (shared with nylas_batch_planning and nylas_report)
 
 
 def v3_scope_names(v2_account):
     """The v3 batch provider names that select a v2 account (empty when none does)."""
     provider = str((v2_account or {}).get("provider") or "").lower()
     return frozenset(V2_TO_V3_PROVIDERS.get(provider, ()))
-
-
-def normalize_providers(providers):
-    """Validate a providers list; return a frozenset, or None for "all supported providers"."""
-    if not providers:
-        return None
-    wanted = frozenset(str(p).strip().lower() for p in providers)
-    unknown = sorted(wanted - frozenset(V3_BATCH_PROVIDERS))
-    if unknown:
-        raise PlanningError(
-            "unknown provider(s) %s: expected a subset of %s" % (", ".join(unknown), ", ".join(V3_BATCH_PROVIDERS))
-        )
-    return wanted
-
-
-def account_in_scope(v2_account, providers):
-    """True when the batch clone with ``providers`` (a set, or None for all) covers the account.
-
-    Without a providers filter every account is covered, those without a v3 equivalent included
-    (the API attempts them, and they fail).
-    """
-    if providers is None:
-        return True
-    return bool(v3_scope_names(v2_account) & providers)
-
-
-def scope_accounts(v2_accounts, providers):
-    """The v2 accounts ``providers`` (a set, or None for all) selects, in v2 list order (oldest link first)."""
-    return [a for a in v2_accounts or [] if account_in_scope(a, providers)]
-
-
-def select_batch_accounts(in_scope, grants_by_account, mode, limit=None, offset=None):
-    """The accounts a batch clone processes: the mode's selection, then the ``offset``/``limit`` window.
-
-    ``only_new`` selects the accounts without a grant; ``only_failed`` those whose last attempt
-    failed, which from the outside is approximated by the accounts without a grant; ``all`` every
-    account in scope. The window applies after the selection, as the API does.
-    """
-    grants_by_account = grants_by_account or {}
-    if mode == "all":
-        selected = list(in_scope)
-    else:
-        selected = [a for a in in_scope if not grants_by_account.get(a.get("id"))]
-    start = int(offset or 0)
-    end = None if limit is None else start + int(limit)
-    return selected[start:end]
 
 
 def predict_clone_outcome(v2_account, allow_invalid_grant_creation=None, clone_exchange=None):
@@ -308,283 +251,19 @@ def predict_clone_outcome(v2_account, allow_invalid_grant_creation=None, clone_e
     return "failure"
 
 
-def _created(job):
-    return (job.get("created_at") or 0, job.get("updated_at") or 0)
+#: Batch clone decisions that lived here before :mod:`nylas_batch_planning`; still importable from
+#: this module (resolved on first use, as that module imports this one).
+_BATCH_NAMES = (
+    "BATCH_MODES", "JOB_ACTIVE_STATUSES", "JOB_FINISHED_STATUSES", "account_in_scope", "batch_diff",
+    "find_active_job", "find_jobs", "find_new_batch", "job_counts", "job_outcome", "latest_finished_migration_job",
+    "linked_job", "normalize_providers", "plan_batch_clone", "scope_accounts", "select_batch_accounts",
+    "unexplained_failures",
+)
 
 
-def _by_id(jobs):
-    return dict((j.get("job_id"), j) for j in jobs if j.get("job_id"))
-
-
-def linked_job(job, jobs):
-    """The job linked to ``job`` (its snapshot or clone partner), or None."""
-    if not job:
-        return None
-    by_id = _by_id(jobs)
-    partner = by_id.get(job.get("linked_job_id"))
-    if partner:
-        return partner
-    for other in jobs:
-        if other.get("linked_job_id") == job.get("job_id"):
-            return other
-    return None
-
-
-def find_active_job(jobs):
-    """Find a batch clone in progress: ``(snapshot_job, clone_job)``, or None.
-
-    A batch clone is in progress when its migration job, or its snapshot job (the migration job
-    waits for it), is pending or running. The most recently created one wins.
-    """
-    jobs = list(jobs or [])
-    active = [j for j in jobs if j.get("status") in JOB_ACTIVE_STATUSES]
-    if not active:
-        return None
-    return _newest_batch(active, jobs)
-
-
-def find_jobs(jobs, snapshot_job_id=None, clone_job_id=None):
-    """Return ``(snapshot_job, clone_job)`` found by id in a job list (None for a missing one)."""
-    by_id = _by_id(jobs or [])
-    return by_id.get(snapshot_job_id), by_id.get(clone_job_id)
-
-
-def find_new_batch(jobs_before, jobs_after):
-    """The batch clone that appeared between two job listings: ``(snapshot_job, clone_job)`` or None.
-
-    Used after a start request whose outcome is unknown, to tell whether the server started it.
-    """
-    known = set(j.get("job_id") for j in jobs_before or [])
-    new = [j for j in jobs_after or [] if j.get("job_id") not in known]
-    if not new:
-        return None
-    return _newest_batch(new, jobs_after)
-
-
-def _newest_batch(candidates, jobs):
-    """``(snapshot_job, clone_job)`` of the newest candidate, a migration job preferred, paired via ``jobs``."""
-    migrations = [j for j in candidates if j.get("type") == "migration"]
-    job = max(migrations or candidates, key=_created)
-    partner = linked_job(job, jobs)
-    if job.get("type") == "migration":
-        return partner, job
-    return job, partner
-
-
-def latest_finished_migration_job(jobs):
-    """The most recent migration job that is completed, partial or failed, or None."""
-    done = [j for j in jobs or [] if j.get("type") == "migration" and j.get("status") in JOB_FINISHED_STATUSES]
-    return max(done, key=_created) if done else None
-
-
-def job_counts(job):
-    """The counts of a migration job as ``{all, success, failed, warning}`` (zeros when no job)."""
-    job = job or {}
-    return {
-        "all": int(job.get("count_all") or 0),
-        "success": int(job.get("count_success") or 0),
-        "failed": int(job.get("count_failed") or 0),
-        "warning": int(job.get("count_warning") or 0),
-    }
-
-
-def job_outcome(clone_job, snapshot_job=None):
-    """Where a batch clone stands: running, completed, partial, failed or snapshot_failed.
-
-    A failed snapshot job ends the batch at once (its clone job would never run).
-    """
-    if snapshot_job and snapshot_job.get("status") == "failed":
-        return "snapshot_failed"
-    status = (clone_job or {}).get("status")
-    if status in JOB_FINISHED_STATUSES:
-        return status
-    return "running"
-
-
-def unexplained_failures(job, v2_accounts, grants_by_account):
-    """How many failures of a finished migration job no documented rule explains.
-
-    The failures are compared with the accounts without a grant (across the application, as the
-    job's scope and flags are not known) that fail under the strictest flags. Accounts outside the
-    grants map are taken as without a grant.
-    """
-    grants_by_account = grants_by_account or {}
-    could_fail = [
-        a for a in v2_accounts or []
-        if not grants_by_account.get(a.get("id"))
-        and predict_clone_outcome(a, allow_invalid_grant_creation=False, clone_exchange=False) == "failure"
-    ]
-    return max(0, job_counts(job)["failed"] - len(could_fail))
-
-
-def plan_batch_clone(
-    jobs,
-    v2_accounts=None,
-    grants_by_account=None,
-    providers=None,
-    mode="only_new",
-    limit=None,
-    offset=None,
-    allow_invalid_grant_creation=None,
-    clone_exchange=None,
-):
-    """Decide what a batch clone run does: ``attach``, ``start`` or ``none``.
-
-    - A pending/running batch clone is attached to, never doubled.
-    - Without v2 accounts (``v2_accounts is None``: v2 reads unavailable) a job is started.
-    - Otherwise the accounts the batch would process are selected as the API does
-      (:func:`scope_accounts`, then :func:`select_batch_accounts`). Of those without a grant, the
-      accounts the documented rules say cannot be cloned with the given flags are left out
-      (``not_migratable``): re-running cannot migrate them. With ``mode: only_new`` the failures
-      of the latest finished migration job that no documented rule explains
-      (:func:`unexplained_failures`, ``already_failed``) are left out too, so that a failure
-      nobody can predict does not start a job on every run.
-      A job is started only when accounts remain (``pending``).
-
-    Returns a dict with ``action``, ``reason``, ``snapshot_job``, ``clone_job`` (the active pair
-    when attaching) and ``scope`` (counts and id lists, or None without v2 accounts).
-    """
-    if mode not in BATCH_MODES:
-        raise PlanningError("mode must be one of %s" % ", ".join(BATCH_MODES))
-    wanted = normalize_providers(providers)
-    jobs = list(jobs or [])
-    active = find_active_job(jobs)
-    if active:
-        snapshot_job, clone_job = active
-        running = clone_job or snapshot_job
-        return {
-            "action": "attach",
-            "reason": "batch clone job %s is already %s" % (running.get("job_id"), running.get("status")),
-            "snapshot_job": snapshot_job,
-            "clone_job": clone_job,
-            "scope": None,
-        }
-    if v2_accounts is None:
-        return {
-            "action": "start",
-            "reason": "v2 accounts unknown: starting a batch clone job",
-            "snapshot_job": None,
-            "clone_job": None,
-            "scope": None,
-        }
-    grants_by_account = grants_by_account or {}
-    in_scope = scope_accounts(v2_accounts, wanted)
-    selected = select_batch_accounts(in_scope, grants_by_account, mode, limit=limit, offset=offset)
-    migrated = [a for a in in_scope if grants_by_account.get(a.get("id"))]
-    unmigrated = [a for a in selected if not grants_by_account.get(a.get("id"))]
-    not_migratable = [
-        a for a in unmigrated
-        if predict_clone_outcome(a, allow_invalid_grant_creation, clone_exchange) == "failure"
-    ]
-    candidates = len(unmigrated) - len(not_migratable)
-    already_failed = 0
-    last = latest_finished_migration_job(jobs)
-    if mode == "only_new" and last:
-        already_failed = min(unexplained_failures(last, v2_accounts, grants_by_account), candidates)
-    pending = candidates - already_failed
-    scope = {
-        "providers": sorted(wanted) if wanted else list(V3_BATCH_PROVIDERS),
-        "accounts": len(in_scope),
-        "selected": len(selected),
-        "migrated": len(migrated),
-        "unmigrated": len(unmigrated),
-        "not_migratable": len(not_migratable),
-        "already_failed": already_failed,
-        "pending": pending,
-        "unmigrated_account_ids": [a.get("id") for a in unmigrated],
-        "not_migratable_account_ids": [a.get("id") for a in not_migratable],
-        "placeholder_account_ids": [
-            a.get("id") for a in migrated if is_placeholder(grants_by_account.get(a.get("id")))
-        ],
-    }
-    if pending > 0:
-        reason = "%d in-scope account(s) without a grant" % pending
-        action = "start"
-    else:
-        reason = "no in-scope account left to migrate (%d migrated, %d not migratable, %d already failed)" % (
-            len(migrated), len(not_migratable), already_failed)
-        action = "none"
-    return {"action": action, "reason": reason, "snapshot_job": None, "clone_job": None, "scope": scope}
-
-
-def batch_diff(plan, clone_job=None):
-    """Before/after of the batch clone job for ``--diff``: equal unless a job is (or would be) started.
-
-    ``clone_job`` is the started migration job (None in check mode: the id is not known yet).
-    """
-    if plan["action"] == "attach":
-        current = {"batch_clone_job": (plan.get("clone_job") or plan.get("snapshot_job") or {}).get("job_id")}
-        return {"before": current, "after": dict(current)}
-    if plan["action"] != "start":
-        return {"before": {"batch_clone_job": None}, "after": {"batch_clone_job": None}}
-    after = {"batch_clone_job": (clone_job or {}).get("job_id") or "(new job)"}
-    if plan.get("scope"):
-        after["accounts_to_migrate"] = plan["scope"]["pending"]
-    return {"before": {"batch_clone_job": None}, "after": after}
-
-
-class ProgressLog:
-    """Samples of a job's progress: one per change of status or counts, capped in number."""
-
-    def __init__(self, limit=MAX_PROGRESS_SAMPLES):
-        self.limit = max(int(limit), 2)
-        self.samples = []
-        self._last_key = None
-
-    def record(self, elapsed, snapshot_job, clone_job):
-        """Record a sample when the status or counts changed since the previous one."""
-        counts = job_counts(clone_job)
-        sample = {
-            "elapsed": round(float(elapsed), 3),
-            "snapshot_status": (snapshot_job or {}).get("status"),
-            "status": (clone_job or {}).get("status"),
-        }
-        sample.update(counts)
-        key = (sample["snapshot_status"], sample["status"], tuple(sorted(counts.items())))
-        if key == self._last_key:
-            return False
-        self._last_key = key
-        self.samples.append(sample)
-        if len(self.samples) > self.limit:
-            # keep the first sample, drop the oldest of the others
-            del self.samples[1]
-        return True
-
-
-class Waiter:
-    """Poll until a condition holds or a deadline passes, on a monotonic clock.
-
-    ``clock`` and ``sleep`` are injectable for tests. :meth:`wait` returns ``(ok, last, elapsed)``:
-    whether the condition held, the last polled value and the seconds spent.
-    """
-
-    def __init__(self, timeout, interval, clock=None, sleep=None):
-        if interval <= 0:
-            raise PlanningError("the poll interval must be positive")
-        self.timeout = float(timeout)
-        self.interval = float(interval)
-        self.clock = clock or time.monotonic
-        self.sleep = sleep or time.sleep
-        self.started = self.clock()
-
-    def elapsed(self):
-        """Seconds since the waiter was created."""
-        return self.clock() - self.started
-
-    def remaining(self):
-        """Seconds left before the deadline (never negative)."""
-        return max(0.0, self.timeout - self.elapsed())
-
-    def wait(self, poll, done, on_sample=None):
-        """Call ``poll()`` until ``done(value)``, sleeping ``interval`` between calls (never past the deadline)."""
-        while True:
-            last = poll()
-            elapsed = self.elapsed()
-            if on_sample is not None:
-                on_sample(elapsed, last)
-            if done(last):
-                return True, last, elapsed
-            remaining = self.timeout - elapsed
-            if remaining <= 0:
-                return False, last, elapsed
-            self.sleep(min(self.interval, remaining))
+def __getattr__(name):
+    """Resolve a name of :data:`_BATCH_NAMES` from :mod:`nylas_batch_planning` (PEP 562)."""
+    if name in _BATCH_NAMES:
+        from ansible_collections.nylas.migration.plugins.module_utils import nylas_batch_planning
+        return getattr(nylas_batch_planning, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

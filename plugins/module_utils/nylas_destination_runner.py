@@ -12,7 +12,6 @@ the client through the :class:`DestinationApi` it is given, so it builds no URL.
 
 from __future__ import annotations
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import (
     DESTINATION_FIELDS,
     find_destinations,
@@ -63,10 +62,7 @@ def run_destination(module, api, key, result_key, on_created=None):
         fields and the destination as it was) on any Nylas error or ambiguous plan.
     """
     params = module.params
-    try:
-        current = api.list_all()
-    except NylasError as e:
-        module.fail_from_error(e, msg="Failed to list the %ss" % api.noun, changed=False)
+    current = module.call(api.list_all, msg="Failed to list the %ss" % api.noun, changed=False)
     before = strip_destination_secrets((find_destinations(current, api.kind, key) or [None])[0])
 
     wanted = {k: params.get(k) for k in DESTINATION_FIELDS}
@@ -78,48 +74,45 @@ def run_destination(module, api, key, result_key, on_created=None):
     result = {"changed": plan["changed"], result_key: plan["predicted"], "diff": plan_diff(plan)}
     if not plan["changed"] or module.check_mode:
         return result
-    msg = "Failed to %s %s" % (plan["action"], api.label % key)
-    try:
-        if plan["action"] == "create":
-            created = api.create(plan["body"]) or {}
-            if on_created is not None:
-                result.update(on_created(created))
-            result[result_key] = strip_destination_secrets(created)
-        elif plan["action"] == "update":
-            result[result_key] = strip_destination_secrets(api.update(plan["id"], plan["body"]))
-        else:
-            result["changed"] = _delete_all(module, api, plan["delete_ids"])
-            result[result_key] = None
-    except NylasAPIError as e:
-        current = _reread(api, key) if plan["action"] == "create" and e.outcome_unknown else None
-        if current is None:
-            module.fail_from_error(e, msg=msg, changed=False, **{result_key: before})
-        module.warn("Creating the %s failed (%s) but one with this %s now exists; treating it as created"
-                    % (api.noun, e, api.key_name))
-        result[result_key] = current
-    except NylasError as e:
-        module.fail_from_error(e, msg=msg, changed=False, **{result_key: before})
+    partial = {"msg": "Failed to %s %s" % (plan["action"], api.label % key), "changed": False, result_key: before}
+    if plan["action"] == "create":
+        result[result_key] = module.settle_write(
+            lambda: _create(api, plan["body"], result, on_created),
+            lambda: _reread(api, key),
+            lambda _current: True,  # the one destination of this key now is the one created
+            lambda e: "Creating the %s failed (%s) but one with this %s now exists; treating it as created"
+                      % (api.noun, e, api.key_name),
+            **partial
+        )
+    elif plan["action"] == "update":
+        result[result_key] = strip_destination_secrets(module.call(api.update, plan["id"], plan["body"], **partial))
+    else:
+        deleted = [
+            module.delete_if_present(lambda i=destination_id: api.delete(i),
+                                     "The %s %s was deleted by someone else meanwhile" % (api.noun, destination_id),
+                                     **partial)
+            for destination_id in plan["delete_ids"]
+        ]
+        result["changed"] = any(deleted)
+        result[result_key] = None
     return result
 
 
-def _delete_all(module, api, ids):
-    """Delete every id; a 404 means someone else deleted it meanwhile. Return whether any was deleted."""
-    deleted = 0
-    for destination_id in ids:
-        try:
-            api.delete(destination_id)
-            deleted += 1
-        except NylasAPIError as e:
-            if e.status != 404:
-                raise
-            module.warn("The %s %s was deleted by someone else meanwhile" % (api.noun, destination_id))
-    return deleted > 0
+def _create(api, body, result, on_created):
+    """Create the destination; merge what ``on_created`` takes from the raw answer into ``result``.
+
+    Returns the created destination, secrets stripped (``POST`` through ``api.create``).
+    """
+    created = api.create(body) or {}
+    if on_created is not None:
+        result.update(on_created(created))
+    return strip_destination_secrets(created)
 
 
 def _reread(api, key):
-    """The destination of ``key`` after a create of unknown outcome, or None (absent, ambiguous, unreadable)."""
-    try:
-        matches = find_destinations(api.list_all(), api.kind, key)
-    except NylasError:
-        return None
+    """The destination of ``key`` after a create of unknown outcome, or None (absent or ambiguous).
+
+    Calls ``api.list_all`` (``GET`` list); a ``NylasError`` it raises is left to the caller.
+    """
+    matches = find_destinations(api.list_all(), api.kind, key)
     return strip_destination_secrets(matches[0]) if len(matches) == 1 else None

@@ -16,6 +16,16 @@ error fields and the partial results gathered so far::
         module.fail_from_error(e, msg='Failed to read the v3 application')
     module.exit_json(changed=False, application=application)
 
+or, shorter, ``application = module.call(module.client.get_application, msg='Failed to read ...')``.
+
+Two more shapes recur in the modules and live here once:
+
+- a write whose outcome may be unknown (a timeout or 5xx after the body was sent) is never sent
+  again: :meth:`NylasModule.settle_write` re-reads the state and decides (the decision is the pure
+  :func:`write_took_effect`; :func:`attempt_write` is the part without Ansible that worker threads use);
+- a delete that answers 404 means someone else deleted it meanwhile (:meth:`NylasModule.delete_if_present`,
+  decision :func:`already_gone`).
+
 In check mode ``client`` is read-only: a write that a module would attempt by mistake raises
 ``NylasCheckModeError`` before reaching the network, and ends the run as a failure.
 """
@@ -23,6 +33,7 @@ In check mode ``client`` is read-only: a write that a module would attempt by mi
 from __future__ import annotations
 
 import base64
+import contextlib
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -73,6 +84,52 @@ def clone_flag_spec():
         allow_invalid_grant_creation=dict(type="bool"),
         clone_exchange=dict(type="bool"),
     )
+
+
+def write_took_effect(error, state, is_done):
+    """Decide whether a failed write happened after all, from a re-read of the state (pure).
+
+    Args:
+        error: the exception the write raised.
+        state: what the re-read returned, or None when there was no re-read or it failed.
+        is_done: callable ``is_done(state) -> bool``, whether ``state`` shows the write.
+
+    Returns True only when the write's outcome was unknown (``error.outcome_unknown``), a state was
+    re-read and ``is_done`` says it shows the write; a write that surely failed never counts as made.
+    """
+    return bool(getattr(error, "outcome_unknown", False)) and state is not None and bool(is_done(state))
+
+
+def attempt_write(write, reread=None, is_done=bool):
+    """Make a write; when it fails with an unknown outcome, re-read once and decide. No Ansible, no retry.
+
+    Args:
+        write: callable making the write request (a client method), returning its answer.
+        reread: callable re-reading the state after a failed write (a client read), or None to not re-read.
+        is_done: callable ``is_done(state) -> bool``, whether the re-read state shows the write.
+
+    Returns ``(value, error, reread_error)``: on success ``(answer, None, None)``; when the re-read shows
+    the write ``(state, error, None)``; otherwise ``(None, error, reread_error)`` where ``reread_error``
+    is the ``NylasError`` the re-read raised (or None). Only ``NylasError`` is caught; the write is
+    never sent twice. Calls whatever endpoints ``write`` and ``reread`` call.
+    """
+    try:
+        return write(), None, None
+    except NylasError as error:
+        state, reread_error = None, None
+        if reread is not None and getattr(error, "outcome_unknown", False):
+            try:
+                state = reread()
+            except NylasError as e:
+                reread_error = e
+        if write_took_effect(error, state, is_done):
+            return state, error, None
+        return None, error, reread_error
+
+
+def already_gone(error):
+    """Whether a delete's error means the object is not there (HTTP 404): someone else deleted it (pure)."""
+    return isinstance(error, NylasAPIError) and error.status == 404
 
 
 class NylasModule:
@@ -249,3 +306,66 @@ class NylasModule:
     def warn(self, msg):
         """Add a warning to the result."""
         self.module.warn(msg)
+
+    # -- error paths shared by the modules ----------------------------------------------------------
+
+    def call(self, fn, *args, msg=None, **partial):
+        """Return ``fn(*args)``; on a ``NylasError`` fail the module with ``msg`` and the ``partial`` results.
+
+        Replaces ``try: ... except NylasError as e: module.fail_from_error(e, msg=msg, **partial)``.
+        """
+        with self.failing(msg, **partial):
+            return fn(*args)
+
+    @contextlib.contextmanager
+    def failing(self, msg=None, **partial):
+        """Context manager: a ``NylasError`` raised inside fails the module with ``msg`` and ``partial``.
+
+        For a block of several client calls that share one failure message.
+        """
+        try:
+            yield
+        except NylasError as e:
+            self.fail_from_error(e, msg=msg, **partial)
+
+    def settle_write(self, write, reread, is_done, warning, msg=None, if_unknown=None, **partial):
+        """Make a write whose outcome may be unknown; return its answer, or the re-read state that shows it.
+
+        Args:
+            write: callable making the write (e.g. ``lambda: client.link_v2_app(basic)``).
+            reread: callable re-reading the state after an unknown outcome, or None to not re-read. A
+                ``NylasError`` it raises counts as "not shown"; a module failure it makes ends the run.
+            is_done: callable ``is_done(state) -> bool`` (see :func:`write_took_effect`).
+            warning: callable ``warning(error) -> str``, the warning added when the re-read shows the write.
+            msg: the failure message.
+            if_unknown: optional dict of what differs in the failure when the outcome was unknown and
+                the re-read does not show the write: ``msg`` and any result key (e.g. ``changed``).
+            partial: the results gathered so far, kept in the failure.
+
+        Fails the module with the write's error fields (``status``, ``error_type``, ``request_id``,
+        ``outcome_unknown``, ...) when the write failed and the re-read does not show it.
+        """
+        value, error, _reread_error = attempt_write(write, reread, is_done)
+        if error is None:
+            return value
+        if value is not None:
+            self.warn(warning(error))
+            return value
+        if if_unknown and getattr(error, "outcome_unknown", False):
+            partial.update(if_unknown)
+            msg = partial.pop("msg", msg)
+        self.fail_from_error(error, msg=msg, **partial)
+
+    def delete_if_present(self, delete, warning, msg=None, **partial):
+        """Call ``delete()``; return True when it deleted, False (with ``warning``) on a 404 (already gone).
+
+        Any other ``NylasError`` fails the module with ``msg`` and the ``partial`` results.
+        """
+        try:
+            delete()
+        except NylasError as e:
+            if already_gone(e):
+                self.warn(warning)
+                return False
+            self.fail_from_error(e, msg=msg, **partial)
+        return True

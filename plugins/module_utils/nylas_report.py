@@ -35,13 +35,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (
+    JOB_FINISHED_STATUSES,
+    linked_job,
+    unexplained_failures,
+)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     GRANT_PLACEHOLDER_STATUS,
-    JOB_FINISHED_STATUSES,
     V2_TO_V3_PROVIDERS,
-    linked_job,
     predict_clone_outcome,
-    unexplained_failures,
 )
 
 STATUS_MIGRATED = "migrated"
@@ -212,7 +214,7 @@ def summarize_rows(rows, basis=BASIS_V2_AND_V3, jobs=None, accounts=None, grants
     Two checks of the ``failed`` attribution, when the v2 accounts are known (``accounts``), else None:
 
     - ``unexplained_failures``: failures of the latest finished migration job that no documented
-      rule explains (:func:`nylas_clone_planning.unexplained_failures`); no account can be named.
+      rule explains (:func:`nylas_batch_planning.unexplained_failures`); no account can be named.
     - ``failed_not_confirmed``: accounts counted ``failed`` beyond the failures all finished migration
       jobs reported together; at least that many of them were probably never attempted (outside a
       job's providers, limit or offset, which the API does not return).
@@ -241,8 +243,9 @@ def summarize_rows(rows, basis=BASIS_V2_AND_V3, jobs=None, accounts=None, grants
     }
 
 
-def _add_counts(total, counts):
-    """Add ``counts`` (by status) into ``total``; an unknown (None) count makes the total unknown."""
+def _tally_status_counts(total, counts):
+    """Add ``counts`` (accounts by report status) into ``total`` in place; an unknown (None) count makes the
+    total unknown. Not the job counts of a batch clone (``nylas_batch_planning.sum_job_counts``)."""
     for status in STATUSES:
         value = counts.get(status)
         if value is None or total.get(status, 0) is None:
@@ -293,15 +296,15 @@ def build_report(documents, run_id=None, generated_at=None, missing=None):
             "latest_job": latest,
         })
         totals["accounts"] += summary.get("accounts", len(rows))
-        _add_counts(totals["by_status"], counts)
+        _tally_status_counts(totals["by_status"], counts)
         for provider, pcounts in (summary.get("by_provider") or {}).items():
             target = totals["by_provider"].setdefault(provider, dict((s, 0) for s in STATUSES))
             target["total"] = target.get("total", 0) + int(pcounts.get("total") or 0)
-            _add_counts(target, pcounts)
+            _tally_status_counts(target, pcounts)
         region = regions.setdefault(doc.get("region") or "unknown",
                                     {"accounts": 0, "by_status": dict((s, 0) for s in STATUSES)})
         region["accounts"] += summary.get("accounts", len(rows))
-        _add_counts(region["by_status"], counts)
+        _tally_status_counts(region["by_status"], counts)
         reauth += sum(1 for r in rows if r.get("status") == STATUS_REAUTH)
         failed += sum(1 for r in rows if r.get("status") == STATUS_FAILED)
     totals["by_provider"] = dict(sorted(totals["by_provider"].items()))

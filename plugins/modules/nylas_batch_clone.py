@@ -403,305 +403,31 @@ outcome_unknown:
 
 import time
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, clone_flag_spec
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
+# API_BATCH_LIMIT: the unit tests read it from this module.
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (  # noqa: F401 pylint: disable=unused-import
+    API_BATCH_LIMIT,
     BATCH_MODES,
-    GRANT_PLACEHOLDER_STATUS,
-    ProgressLog,
-    V3_BATCH_PROVIDERS,
-    Waiter,
-    batch_diff,
-    find_jobs,
-    find_new_batch,
-    job_counts,
-    job_outcome,
-    linked_job,
-    normalize_providers,
-    plan_batch_clone,
-    scope_accounts,
 )
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_runner import run_batch_clone
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import V3_BATCH_PROVIDERS
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, clone_flag_spec
 
 MIN_POLL_INTERVAL = 0.5
-#: Accounts one batch covers when O(limit) is not set (the API's default limit).
-API_BATCH_LIMIT = 1000
 
 
-class BatchClone:
-    """One run of the module: read, plan, start or attach, wait, chain batches, report."""
-
-    def __init__(self, module, clock=time.monotonic, sleep=time.sleep):
-        self.module = module
-        self.params = module.params
-        self.client = module.client
-        self.clock = clock
-        self.sleep = sleep
-        self.started_at = clock()
-        self.waiter = None
-        self.progress = ProgressLog()
-        self.providers = normalize_providers(self.params["providers"])
-        self.flags = dict(
-            allow_invalid_grant_creation=self.params["allow_invalid_grant_creation"],
-            clone_exchange=self.params["clone_exchange"],
-        )
-        self.result = dict(
-            changed=False, action="none", reason="", attached=False, job_started=False, outcome="none",
-            snapshot_job=None, clone_job=None, counts=job_counts(None), batches=[],
-            reauth_required=dict(count=0, account_ids=None), scope=None, v2_reads=False,
-            elapsed=0.0, progress=self.progress.samples,
-        )
-
-    # -- helpers ---------------------------------------------------------------------------------
-
-    def elapsed(self):
-        """Seconds since the module started."""
-        return round(self.clock() - self.started_at, 3)
-
-    def fail(self, msg, error=None):
-        """Fail with the results gathered so far (and the API error's fields when there is one)."""
-        self.result["elapsed"] = self.elapsed()
-        if error is not None:
-            self.module.fail_from_error(error, msg=msg, **self.result)
-        self.module.fail_json(msg=msg, **self.result)
-
-    def set_jobs(self, snapshot_job, clone_job):
-        """Record the latest view of the current batch's two jobs."""
-        if snapshot_job is not None:
-            self.result["snapshot_job"] = snapshot_job
-        if clone_job is not None:
-            self.result["clone_job"] = clone_job
-
-    # -- reads -----------------------------------------------------------------------------------
-
-    def list_jobs(self, what="Failed to list the migration jobs"):
-        """All migration jobs of the application."""
-        try:
-            return self.client.list_jobs()
-        except NylasError as e:
-            self.fail(what, e)
-
-    def read_v2_accounts(self):
-        """The v2 accounts, or None (with a warning) when the v2 reads are unavailable."""
-        if not self.module.has_v2_credentials():
-            return None
-        try:
-            accounts = self.module.v2_client.list_accounts()
-        except NylasError as e:
-            self.module.warn("The v2 account list could not be read (%s); deciding from v3 data alone" % e)
-            return None
-        self.result["v2_reads"] = True
-        return accounts
-
-    def plan(self, jobs, accounts):
-        """Plan from the jobs, and from the v2 accounts and their grants when known."""
-        grants = None
-        if accounts is not None:
-            try:
-                grants = self.client.find_grants_by_account_ids(
-                    [a.get("id") for a in scope_accounts(accounts, self.providers)])
-            except NylasError as e:
-                self.fail("Failed to read the existing grants", e)
-        return plan_batch_clone(
-            jobs, accounts, grants, providers=self.providers, mode=self.params["mode"],
-            limit=self.params["limit"], offset=self.params["offset"], **self.flags
-        )
-
-    # -- the run ---------------------------------------------------------------------------------
-
-    def run(self):
-        """Plan, then start or attach, wait, and chain batches until nothing is left; exit with the result."""
-        params = self.params
-        jobs = self.list_jobs()
-        accounts = None
-        plan = plan_batch_clone(jobs, providers=self.providers, mode=params["mode"])
-        if plan["action"] != "attach":
-            accounts = self.read_v2_accounts()
-            plan = self.plan(jobs, accounts)
-        first = plan
-        self.result.update(action=plan["action"], reason=plan["reason"], scope=public_scope(plan["scope"]))
-        if plan["action"] == "none":
-            placeholders = plan["scope"]["placeholder_account_ids"]
-            self.result["reauth_required"] = dict(count=len(placeholders), account_ids=placeholders)
-            self.finish(first)
-
-        while True:
-            if plan["action"] == "attach":
-                self.result["attached"] = self.result["attached"] or not self.result["batches"]
-                self.set_jobs(plan["snapshot_job"], plan["clone_job"])
-            else:
-                self.result["changed"] = True
-                if self.module.check_mode:
-                    self.finish(first)
-                self.start(jobs)
-            self.result["outcome"] = job_outcome(self.result["clone_job"], self.result["snapshot_job"])
-            self.progress.record(self.clock() - self.started_at, self.result["snapshot_job"], self.result["clone_job"])
-            if self.module.check_mode or not params["wait"]:
-                self.result["counts"] = job_counts(self.result["clone_job"])
-                self.finish(first)
-            self.wait()
-            self.end_batch()
-            plan = self.next_plan(plan, accounts)
-            if plan is None:
-                break
-            accounts = accounts if accounts is not None else self.read_v2_accounts()
-        self.read_reauth_required(first)
-        self.finish(first, judge=True)
-
-    def next_plan(self, previous, accounts):
-        """The plan of the next batch, or None when this run is done.
-
-        Batches are chained only when O(limit) is not set (one batch covers at most
-        ``API_BATCH_LIMIT`` accounts) and the v2 reads answer; a batch that leaves as many accounts
-        pending as before ends the chain with a warning.
-        """
-        if self.params["limit"] is not None:
-            return None
-        if accounts is None:
-            accounts = self.read_v2_accounts()
-            if accounts is None:
-                return None
-        plan = self.plan(self.list_jobs(), accounts)
-        if plan["action"] == "none":
-            return None
-        if plan["action"] == "start":
-            before = (previous.get("scope") or {}).get("pending")
-            if before is not None and plan["scope"]["pending"] >= before:
-                self.module.warn("%d account(s) in scope are still without a grant after batch clone job %s; "
-                                 "not starting another batch" % (plan["scope"]["pending"],
-                                                                 self.result["clone_job"].get("job_id")))
-                return None
-        return plan
-
-    def start(self, jobs_before):
-        """Start a batch; a start whose outcome is unknown is decided by re-reading the jobs."""
-        params = self.params
-        offset = params["offset"]
-        if params["mode"] == "all" and self.result["batches"]:
-            # mode all selects migrated accounts too: the next batch covers the next window
-            offset = (offset or 0) + API_BATCH_LIMIT * len(self.result["batches"])
-        try:
-            data = self.client.start_batch_clone(
-                limit=params["limit"], offset=offset,
-                providers=sorted(self.providers) if self.providers else None,
-                mode=params["mode"], **self.flags
-            )
-        except NylasAPIError as e:
-            found = None
-            if e.outcome_unknown:
-                found = find_new_batch(jobs_before, self.list_jobs("Failed to re-read the migration jobs after %s" % e))
-            if not found:
-                self.result["changed"] = bool(self.result["batches"])
-                self.fail("Failed to start the batch clone", e)
-            self.module.warn("The start request failed (%s) but a new batch clone is there; following it" % e)
-            data = dict(snapshot_job=found[0], clone_job=found[1])
-        except NylasError as e:
-            self.result["changed"] = bool(self.result["batches"])
-            self.fail("Failed to start the batch clone", e)
-        data = data or {}
-        self.result["job_started"] = True
-        self.set_jobs(data.get("snapshot_job"), data.get("clone_job"))
-
-    def wait(self):
-        """Poll the jobs until the batch ends, the snapshot fails, or ``wait_timeout`` (for the whole run) passes."""
-        snapshot, clone = self.result["snapshot_job"], self.result["clone_job"]
-        ids = dict(
-            snapshot_job_id=(snapshot or {}).get("job_id") or (clone or {}).get("linked_job_id"),
-            clone_job_id=(clone or {}).get("job_id") or (snapshot or {}).get("linked_job_id"),
-        )
-        if self.waiter is None:
-            self.waiter = Waiter(self.params["wait_timeout"], self.params["poll_interval"],
-                                 clock=self.clock, sleep=self.sleep)
-
-        def poll():
-            jobs = self.list_jobs("Failed to read the migration jobs while waiting")
-            snap, mig = find_jobs(jobs, **ids)
-            if mig is None and snap is not None:
-                mig = linked_job(snap, jobs)
-                if mig is not None:
-                    ids["clone_job_id"] = mig.get("job_id")
-            self.set_jobs(snap, mig)
-            return self.result["snapshot_job"], self.result["clone_job"]
-
-        def sample(_elapsed, pair):
-            self.progress.record(self.clock() - self.started_at, pair[0], pair[1])
-
-        ok, pair = self.waiter.wait(poll, lambda pair: job_outcome(pair[1], pair[0]) != "running", on_sample=sample)[:2]
-        self.result["outcome"] = job_outcome(pair[1], pair[0])
-        if not ok:
-            clone = pair[1] or {}
-            counts = job_counts(clone)
-            self.result["timed_out"] = True
-            self.result["counts"] = add_counts(self.result["counts"], counts)
-            self.fail(
-                "Timed out after %s seconds waiting for migration job %s (snapshot job %s): status %s, "
-                "%d of %d processed (%d failed, %d placeholders)" % (
-                    self.params["wait_timeout"], ids["clone_job_id"], ids["snapshot_job_id"],
-                    clone.get("status", "unknown"), counts["success"] + counts["failed"] + counts["warning"],
-                    counts["all"], counts["failed"], counts["warning"]))
-
-    def end_batch(self):
-        """Record a finished batch; fail on a failed one, warn on a partial one (or fail, per fail_on_partial)."""
-        snapshot = self.result["snapshot_job"] or {}
-        clone = self.result["clone_job"] or {}
-        outcome = self.result["outcome"]
-        counts = job_counts(clone)
-        self.result["batches"].append(dict(snapshot_job_id=snapshot.get("job_id"), clone_job_id=clone.get("job_id"),
-                                           outcome=outcome, counts=counts))
-        self.result["counts"] = add_counts(self.result["counts"], counts)
-        if outcome == "snapshot_failed":
-            self.fail("Snapshot job %s failed; its migration job %s did not run" % (
-                snapshot.get("job_id"), clone.get("job_id") or snapshot.get("linked_job_id")))
-        if outcome == "failed":
-            self.fail("Migration job %s failed: %d of %d accounts failed" % (
-                clone.get("job_id"), counts["failed"], counts["all"]))
-        if outcome == "partial":
-            msg = "Migration job %s ended partial: %d of %d accounts failed, %d became placeholder grants" % (
-                clone.get("job_id"), counts["failed"], counts["all"], counts["warning"])
-            if self.params["fail_on_partial"]:
-                self.fail(msg)
-            self.module.warn(msg)
-
-    def read_reauth_required(self, plan):
-        """Count the placeholders of the batches; list their account ids from the grants when readable."""
-        count = self.result["counts"]["warning"]
-        account_ids = []
-        if count:
-            try:
-                grants = self.client.list_grants(grant_status=GRANT_PLACEHOLDER_STATUS)
-            except NylasError as e:
-                self.module.warn("Could not list the placeholder grants (%s)" % e)
-                account_ids = None
-            else:
-                account_ids = [g.get("account_id") for g in grants if g.get("account_id")]
-                scope = plan.get("scope")
-                if scope:
-                    wanted = set(scope["unmigrated_account_ids"])
-                    account_ids = [a for a in account_ids if a in wanted]
-        self.result["reauth_required"] = dict(count=count, account_ids=account_ids)
-
-    def finish(self, plan, judge=False):
-        """Exit with the result; with ``judge``, a final outcome worse than the batches' is reported."""
-        self.result["elapsed"] = self.elapsed()
-        self.result["diff"] = batch_diff(plan, self.result["clone_job"] if self.result["job_started"] else None)
-        if judge and len(self.result["batches"]) > 1:
-            outcomes = [b["outcome"] for b in self.result["batches"]]
-            self.result["outcome"] = "partial" if "partial" in outcomes else self.result["outcome"]
-        self.module.exit_json(**self.result)
-
-
-def add_counts(total, counts):
-    """The sum of two ``counts`` dicts."""
-    return dict((k, total.get(k, 0) + counts.get(k, 0)) for k in ("all", "success", "failed", "warning"))
-
-
-def public_scope(scope):
-    """The scope as returned: counts and the not-migratable ids (long id lists left out)."""
-    if not scope:
-        return None
-    keys = ("providers", "accounts", "selected", "migrated", "unmigrated", "not_migratable", "not_migratable_account_ids",
-            "already_failed", "pending")
-    return dict((k, scope[k]) for k in keys)
+def option_problems(params):
+    """The problems of the numeric options, as messages (empty when there are none)."""
+    problems = []
+    if params["limit"] is not None and params["limit"] < 1:
+        problems.append("limit must be 1 or more")
+    if params["offset"] is not None and params["offset"] < 0:
+        problems.append("offset must be 0 or more")
+    if params["wait_timeout"] < 0:
+        problems.append("wait_timeout must be 0 or more seconds")
+    if params["poll_interval"] < MIN_POLL_INTERVAL:
+        problems.append("poll_interval must be at least %s seconds" % MIN_POLL_INTERVAL)
+    return problems
 
 
 def run_module(clock=time.monotonic, sleep=time.sleep):
@@ -720,22 +446,15 @@ def run_module(clock=time.monotonic, sleep=time.sleep):
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    problems = []
-    if params["limit"] is not None and params["limit"] < 1:
-        problems.append("limit must be 1 or more")
-    if params["offset"] is not None and params["offset"] < 0:
-        problems.append("offset must be 0 or more")
-    if params["wait_timeout"] < 0:
-        problems.append("wait_timeout must be 0 or more seconds")
-    if params["poll_interval"] < MIN_POLL_INTERVAL:
-        problems.append("poll_interval must be at least %s seconds" % MIN_POLL_INTERVAL)
+    problems = option_problems(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems), changed=False)
     try:
-        BatchClone(module, clock=clock, sleep=sleep).run()
+        # read -> plan -> (not in check mode) start or attach, wait, chain batches -> result
+        result = run_batch_clone(module, clock=clock, sleep=sleep)
     except PlanningError as e:
         module.fail_json(msg=str(e), changed=False)
+    module.exit_json(**result)
 
 
 def main():

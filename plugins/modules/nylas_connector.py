@@ -215,7 +215,6 @@ outcome_unknown:
   sample: false
 """
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_connector_planning import (
     CONNECTOR_PROVIDERS,
     mask_connector,
@@ -244,37 +243,28 @@ def argument_spec():
 
 
 def apply_plan(module, plan, provider, before):
-    """Make the planned write and return ``(changed, connector)``; fail with the API's error fields."""
+    """Make the planned write and return ``(changed, connector)``; fail with the API's error fields.
+
+    A create whose outcome is unknown counts as made when the connector exists on a re-read
+    (``GET /v3/connectors/{provider}``); a delete that finds none (404) changed nothing.
+    """
     client = module.client
     action = plan["action"]
-    msg = "Failed to %s the %s connector" % (action, provider)
-    try:
-        if action == "create":
-            return True, client.create_connector(plan["body"])
-        if action == "update":
-            return True, client.update_connector(provider, plan["body"])
-        client.delete_connector(provider)
-        return True, None
-    except NylasAPIError as e:
-        if action == "delete" and e.status == 404:
-            module.warn("The %s connector was deleted by someone else meanwhile" % provider)
-            return False, None
-        if action == "create" and e.outcome_unknown:
-            current = _reread(module, provider)
-            if current is not None:
-                module.warn("Creating the %s connector failed (%s) but it now exists; treating it as created"
-                            % (provider, e))
-                return True, current
-        module.fail_from_error(e, msg=msg, changed=False, connector=mask_connector(before))
-    except NylasError as e:
-        module.fail_from_error(e, msg=msg, changed=False, connector=mask_connector(before))
-
-
-def _reread(module, provider):
-    try:
-        return module.client.get_connector(provider)
-    except NylasError:
-        return None
+    partial = dict(msg="Failed to %s the %s connector" % (action, provider), changed=False,
+                   connector=mask_connector(before))
+    if action == "create":
+        return True, module.settle_write(
+            lambda: client.create_connector(plan["body"]),
+            lambda: client.get_connector(provider),
+            lambda _current: True,  # any connector of this provider now is the one created
+            lambda e: "Creating the %s connector failed (%s) but it now exists; treating it as created" % (provider, e),
+            **partial
+        )
+    if action == "update":
+        return True, module.call(client.update_connector, provider, plan["body"], **partial)
+    deleted = module.delete_if_present(lambda: client.delete_connector(provider),
+                                       "The %s connector was deleted by someone else meanwhile" % provider, **partial)
+    return deleted, None
 
 
 def run_module():
@@ -286,10 +276,8 @@ def run_module():
     # client_secret is no_log already; other secret-named keys of the settings are masked too.
     module.add_secrets(*secret_setting_values(settings))
 
-    try:
-        before = module.client.get_connector(provider)
-    except NylasError as e:
-        module.fail_from_error(e, msg="Failed to read the %s connector" % provider, changed=False)
+    before = module.call(module.client.get_connector, provider, msg="Failed to read the %s connector" % provider,
+                         changed=False)
 
     try:
         plan = plan_connector(before, provider, settings=settings, scope=params.get("scope"),

@@ -234,8 +234,7 @@ outcome_unknown:
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, clone_flag_spec
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, attempt_write, clone_flag_spec
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     RESULT_CREATED,
     RESULT_EXISTING,
@@ -258,25 +257,23 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors impor
 def clone_one(client, account_id, flags):
     """Clone one account; return ``(entry, error)`` where ``error`` is the exception of a failure.
 
-    A clone whose outcome is unknown is decided by re-reading the account's grant, never by
-    sending the request again.
+    Runs in a worker thread, so it never fails the module: :func:`attempt_write` makes the clone
+    (``POST /v3/migration-tools/grants/{account_id}/clone``) and, when its outcome is
+    unknown, re-reads the account's grant (``GET /v3/grants?account_ids=``) instead of sending it again.
     """
-    try:
-        grant = client.clone_grant(account_id, **flags)
-    except NylasAPIError as e:
-        fields = error_to_dict(e)
-        if e.outcome_unknown:
-            try:
-                grant_after = client.find_grants_by_account_ids([account_id]).get(account_id)
-            except NylasError as reread:
-                fields["message"] = "%s; re-reading the grant failed too: %s" % (fields["message"], reread)
-                grant_after = None
-            entry = resolve_unknown_outcome(account_id, grant_after, fields)
-            return entry, (None if entry["result"] == RESULT_CREATED else e)
-        return grant_result(account_id, RESULT_FAILED, error=fields), e
-    except NylasError as e:
-        return grant_result(account_id, RESULT_FAILED, error=error_to_dict(e)), e
-    return grant_result(account_id, RESULT_CREATED, grant=grant), None
+    grant, error, reread_error = attempt_write(
+        lambda: client.clone_grant(account_id, **flags),
+        lambda: client.find_grants_by_account_ids([account_id]).get(account_id),
+    )
+    if error is None:
+        return grant_result(account_id, RESULT_CREATED, grant=grant), None
+    fields = error_to_dict(error)
+    if not getattr(error, "outcome_unknown", False):
+        return grant_result(account_id, RESULT_FAILED, error=fields), error
+    if reread_error is not None:
+        fields["message"] = "%s; re-reading the grant failed too: %s" % (fields["message"], reread_error)
+    entry = resolve_unknown_outcome(account_id, grant, fields)
+    return entry, (None if entry["result"] == RESULT_CREATED else error)
 
 
 def clone_all(client, account_ids, flags, concurrency):
@@ -319,10 +316,8 @@ def run_module():
     )
     client = module.client
 
-    try:
-        existing_by_account = client.find_grants_by_account_ids(wanted)
-    except NylasError as e:
-        module.fail_from_error(e, msg="Failed to read the existing grants", changed=False)
+    existing_by_account = module.call(client.find_grants_by_account_ids, wanted,
+                                      msg="Failed to read the existing grants", changed=False)
 
     to_clone, existing = plan_grant_clone(wanted, existing_by_account)
     if module.check_mode:

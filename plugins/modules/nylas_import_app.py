@@ -193,153 +193,77 @@ outcome_unknown:
   sample: false
 """
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import (
-    NylasAPIError,
-    NylasConfigError,
-    NylasError,
-)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_app_planning import (
+    WEBHOOKS_REASON,
     callback_uri_urls,
     check_region,
     connector_providers,
     connectors_needing_setup,
+    import_not_migrated,
+    link_pending,
+    link_pending_warning,
     plan_import,
+    predict_import,
     require_link,
     v2_webhook_count,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import diff_dicts, redact
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
-
-WEBHOOKS_REASON = ("webhooks are not migrated by the import; recreate them as v3 webhooks or Pub/Sub channels "
-                   "(nylas.migration.nylas_webhook) before moving users")
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_import_runner import apply_import, read_v2, read_v3
 
 
-class ImportRun:
-    """One run of the module: reads, plan, apply, result (the partial result is kept for failures)."""
-
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client
-        self.result = dict(changed=False)
-
-    def fail(self, error, msg):
-        """Fail from a client error with the results gathered so far."""
-        self.module.fail_from_error(error, msg=msg, **self.result)
-
-    def read_v3(self):
-        """Return ``(application, callback_uris, connectors)`` of the v3 application."""
-        try:
-            application = self.client.get_application()
-        except NylasError as e:
-            self.fail(e, "Failed to read the v3 application")
-        callback_uris = application.get("callback_uris") if isinstance(application, dict) else None
-        try:
-            if not isinstance(callback_uris, list):
-                callback_uris = self.client.list_redirect_uris() or []
-            connectors = self.client.list_connectors() or []
-        except NylasError as e:
-            self.fail(e, "Failed to read the v3 application's callback URIs and connectors")
-        return application, callback_uris, connectors
-
-    def read_v2(self):
-        """Return the v2 application, or ``None`` when there are no v2 credentials or the read fails."""
-        if not self.module.has_v2_credentials():
-            return None
-        v2_client = self.module.v2_client
-        try:
-            return v2_client.get_application()
-        except NylasConfigError as e:
-            self.fail(e, "Invalid v2 settings")
-        except NylasError as e:
-            self.module.warn("Could not read the v2 application (%s); deciding from the v3 connectors alone" % e)
-        return None
-
-    def link_pending(self, application):
-        """In check mode: whether the link is missing but would be made by an earlier link task.
-
-        A playbook run with ``--check`` does not make the link, so the import is predicted as it would
-        run after it (with a warning) instead of failing, when the v2 credentials are given.
-        """
-        if application.get("v2_application_id") or not self.module.has_v2_credentials():
-            return False
-        self.module.warn("The v3 application %s is not linked to a v2 application yet; predicting the import "
-                         "as it would run once nylas.migration.nylas_link_apps has linked it to %s"
-                         % (application.get("application_id"), self.module.params["v2_client_id"]))
-        return True
-
-    def run(self):
-        """Read, plan, import when needed (not in check mode) and exit."""
-        module = self.module
-        application, callback_uris, connectors = self.read_v3()
-        self.result.update(application=application, callback_uris=callback_uris, connectors=redact(connectors))
-        try:
-            check_region(application, module.params["region"])
-            if not (module.check_mode and self.link_pending(application)):
-                require_link(application, module.params.get("v2_client_id"))
-        except PlanningError as e:
-            module.fail_json(msg=str(e), **self.result)
-
-        v2_application = self.read_v2()
-        app_for_plan = dict(application, callback_uris=callback_uris)
-        plan = plan_import(app_for_plan, connectors, v2_application, force=module.params["force"])
-        self.result.update(reason=plan["reason"], basis=plan["basis"])
-        before = dict(callback_uris=callback_uris, connectors=connectors)
-
-        if plan["needed"]:
-            self.result["changed"] = True
-            if module.check_mode:
-                callback_uris = callback_uris + [dict(platform="web", url=u) for u in plan["missing_callback_uris"]]
-                connectors = connectors + [dict(provider=p) for p in plan["missing_connectors"]]
-                application = dict(application, callback_uris=callback_uris)
-            else:
-                application, callback_uris, connectors = self.apply(v2_application)
-
-        webhook_count = v2_webhook_count(v2_application)
-        if self.result["changed"] and webhook_count:
-            module.warn("The v2 application has %d webhook(s); %s" % (webhook_count, WEBHOOKS_REASON))
-        self.result.update(
-            application=application,
-            callback_uris=callback_uris,
-            connectors=redact(connectors),
-            connectors_needing_setup=connectors_needing_setup(connectors, v2_application),
-            not_migrated=[dict(type="webhooks", count=webhook_count, reason=WEBHOOKS_REASON)],
-            diff=diff_dicts(
-                dict(callback_uris=sorted(callback_uri_urls(before["callback_uris"])),
-                     connectors=connector_providers(before["connectors"])),
-                dict(callback_uris=sorted(callback_uri_urls(callback_uris)),
-                     connectors=connector_providers(connectors)),
-            ),
-        )
-        module.exit_json(**self.result)
-
-    def apply(self, v2_application):
-        """Make the import and return the re-read ``(application, callback_uris, connectors)``."""
-        try:
-            self.result["import_result"] = self.client.import_v2_app()
-        except NylasAPIError as e:
-            if not e.outcome_unknown:
-                self.result["changed"] = False
-                self.fail(e, "Failed to import the v2 application")
-            # The import may have happened: re-read and decide.
-            application, callback_uris, connectors = self.read_v3()
-            plan = plan_import(dict(application, callback_uris=callback_uris), connectors, v2_application)
-            if plan["needed"]:
-                self.fail(e, "Failed to import the v2 application (outcome unknown, and the v3 application "
-                             "does not show the import)")
-            self.module.warn("The import request failed (%s) but the v3 application shows the import; "
-                             "treating it as made" % e)
-            return application, callback_uris, connectors
-        except NylasError as e:
-            self.result["changed"] = False
-            self.fail(e, "Failed to import the v2 application")
-        return self.read_v3()
+def import_diff(before_callback_uris, before_connectors, callback_uris, connectors):
+    """The ``diff``: callback URI URLs and connector providers before and after (only the changed keys)."""
+    return diff_dicts(
+        dict(callback_uris=sorted(callback_uri_urls(before_callback_uris)),
+             connectors=connector_providers(before_connectors)),
+        dict(callback_uris=sorted(callback_uri_urls(callback_uris)), connectors=connector_providers(connectors)),
+    )
 
 
 def main():
-    """Module entry point."""
+    """Read, plan, import when needed (not in check mode) and exit."""
     module = NylasModule(argument_spec=dict(force=dict(type="bool", default=False)), supports_check_mode=True)
-    ImportRun(module).run()
+    params = module.params
+    result = dict(changed=False)
+
+    application, callback_uris, connectors = read_v3(module, result)
+    result.update(application=application, callback_uris=callback_uris, connectors=redact(connectors))
+    try:
+        check_region(application, params["region"])
+        if link_pending(application, module.check_mode, module.has_v2_credentials()):
+            module.warn(link_pending_warning(application, params["v2_client_id"]))
+        else:
+            require_link(application, params.get("v2_client_id"))
+    except PlanningError as e:
+        module.fail_json(msg=str(e), **result)
+    v2_application = read_v2(module, result)
+
+    plan = plan_import(dict(application, callback_uris=callback_uris), connectors, v2_application,
+                       force=params["force"])
+    result.update(reason=plan["reason"], basis=plan["basis"])
+    before_callback_uris, before_connectors = callback_uris, connectors
+
+    if plan["needed"]:
+        result["changed"] = True
+        if module.check_mode:
+            application, callback_uris, connectors = predict_import(application, callback_uris, connectors, plan)
+        else:
+            application, callback_uris, connectors = apply_import(module, v2_application, result)
+
+    webhook_count = v2_webhook_count(v2_application)
+    if result["changed"] and webhook_count:
+        module.warn("The v2 application has %d webhook(s); %s" % (webhook_count, WEBHOOKS_REASON))
+    result.update(
+        application=application,
+        callback_uris=callback_uris,
+        connectors=redact(connectors),
+        connectors_needing_setup=connectors_needing_setup(connectors, v2_application),
+        not_migrated=import_not_migrated(v2_application),
+        diff=import_diff(before_callback_uris, before_connectors, callback_uris, connectors),
+    )
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

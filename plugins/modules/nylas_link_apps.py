@@ -141,7 +141,6 @@ outcome_unknown:
   sample: false
 """
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError, NylasError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_app_planning import plan_link
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
@@ -162,10 +161,7 @@ def run_module():
     basic_v2 = module.basic_v2()  # fails on missing or malformed v2 credentials, before any request
     client = module.client
 
-    try:
-        before = client.get_application()
-    except NylasError as e:
-        module.fail_from_error(e, msg="Failed to read the v3 application", changed=False)
+    before = module.call(client.get_application, msg="Failed to read the v3 application", changed=False)
 
     try:
         action = plan_link(before, v2_client_id, module.params["region"])
@@ -177,30 +173,17 @@ def run_module():
         if module.check_mode:
             after = dict(before, v2_application_id=v2_client_id)
         else:
-            try:
-                after = client.link_v2_app(basic_v2)
-            except NylasAPIError as e:
-                after = _resolve_unknown_outcome(module, e, before, v2_client_id)
-            except NylasError as e:
-                module.fail_from_error(e, msg="Failed to link the v2 application %s" % v2_client_id,
-                                       changed=False, application=before)
+            # a link whose outcome is unknown is made when the re-read application names the v2 application
+            after = module.settle_write(
+                lambda: client.link_v2_app(basic_v2),
+                client.get_application,
+                lambda current: current.get("v2_application_id") == v2_client_id,
+                lambda e: ("The link request failed (%s) but the application is now linked; "
+                           "treating the link as made" % e),
+                msg="Failed to link the v2 application %s" % v2_client_id, changed=False, application=before,
+            )
 
     module.exit_json(changed=action == "link", application=after, diff=link_diff(before, after))
-
-
-def _resolve_unknown_outcome(module, error, before, v2_client_id):
-    """After a failed link, re-read the application when the outcome is unknown; fail unless linked."""
-    msg = "Failed to link the v2 application %s" % v2_client_id
-    if error.outcome_unknown:
-        try:
-            current = module.client.get_application()
-        except NylasError:
-            current = None
-        if current and current.get("v2_application_id") == v2_client_id:
-            module.warn("The link request failed (%s) but the application is now linked; "
-                        "treating the link as made" % error)
-            return current
-    module.fail_from_error(error, msg=msg, changed=False, application=before)
 
 
 def main():

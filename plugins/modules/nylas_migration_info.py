@@ -279,14 +279,8 @@ def run_module():
     )
     params = module.params
     client = module.client
-    try:
-        application = client.get_application() or {}
-    except NylasError as e:
-        module.fail_from_error(e, msg="Failed to read the v3 application", changed=False)
-    try:
-        jobs = client.list_jobs() or []
-    except NylasError as e:
-        module.fail_from_error(e, msg="Failed to list the migration jobs", changed=False)
+    application = module.call(client.get_application, msg="Failed to read the v3 application", changed=False) or {}
+    jobs = module.call(client.list_jobs, msg="Failed to list the migration jobs", changed=False) or []
 
     application_id = application.get("application_id")
     label = params["label"] or application_id
@@ -295,19 +289,14 @@ def run_module():
     grants_by_account = None
     if accounts is not None:
         basis = BASIS_V2_AND_V3
-        try:
-            grants_by_account = client.find_grants_by_account_ids(
-                [a.get("id") or a.get("account_id") for a in accounts])
-        except NylasError as e:
-            module.fail_from_error(e, msg="Failed to read the grants of the v2 accounts", changed=False)
+        grants_by_account = module.call(client.find_grants_by_account_ids,
+                                        [a.get("id") or a.get("account_id") for a in accounts],
+                                        msg="Failed to read the grants of the v2 accounts", changed=False)
         rows = build_rows(accounts, grants_by_account, jobs, application_id, region, pair=label)
     else:
         basis = BASIS_V3_ONLY
         module.warn("%s: reporting the v3 side only: %s" % (label, v2_error))
-        try:
-            grants = client.list_grants()
-        except NylasError as e:
-            module.fail_from_error(e, msg="Failed to list the grants", changed=False)
+        grants = module.call(client.list_grants, msg="Failed to list the grants", changed=False)
         rows = build_rows_v3_only(grants, application_id, region, pair=label)
 
     summary = summarize_rows(rows, basis, jobs=jobs, accounts=accounts, grants_by_account=grants_by_account)

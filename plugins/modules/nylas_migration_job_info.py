@@ -194,7 +194,6 @@ outcome_unknown:
   sample: false
 """
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
 
 JOB_STATUSES = ["pending", "running", "completed", "failed", "partial"]
@@ -213,14 +212,12 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
+    with module.failing("Failed to list the migration jobs", changed=False, jobs=[]):
         jobs = module.client.list_jobs(
             status=params["status"] or None,
             job_type=params["job_type"] or None,
             sort_by_completion=params["sort_by_completion"],
         ) or []
-    except NylasError as e:
-        module.fail_from_error(e, msg="Failed to list the migration jobs", changed=False, jobs=[])
 
     result = dict(changed=False)
     if params["job_id"]:

@@ -258,3 +258,165 @@ def test_missing_requests(monkeypatch, capsys):
     monkeypatch.setattr(nylas_module, "HAS_REQUESTS", False)
     rc, result, dummy = finish(capsys, NylasModule, dict(api_key=API_KEY))
     assert rc == 1 and "requests" in result["msg"]
+
+
+# -- shared error paths: call, failing, settle_write, delete_if_present ---------------------------------
+
+def unknown_error(message="timed out"):
+    return NylasAPIError(message, status=504, error_type="gateway_timeout", request_id="rid-u", method="POST",
+                         path="/v3/x", attempts=1, outcome_unknown=True)
+
+
+def sure_error(message="bad request", status=400):
+    return NylasAPIError(message, status=status, error_type="invalid_request_error", request_id="rid-s",
+                         method="POST", path="/v3/x", attempts=1)
+
+
+def raiser(error):
+    def fn(*_args):
+        raise error
+    return fn
+
+
+def test_write_took_effect_decision():
+    def done(state):
+        return state.get("linked")
+
+    assert nylas_module.write_took_effect(unknown_error(), {"linked": True}, done)
+    assert not nylas_module.write_took_effect(unknown_error(), {"linked": False}, done)
+    assert not nylas_module.write_took_effect(unknown_error(), None, done)
+    assert not nylas_module.write_took_effect(sure_error(), {"linked": True}, done)
+    assert not nylas_module.write_took_effect(RuntimeError("x"), {"linked": True}, done)
+
+
+def test_attempt_write_success_does_not_reread():
+    rereads = []
+    assert nylas_module.attempt_write(lambda: {"id": 1}, lambda: rereads.append(1)) == ({"id": 1}, None, None)
+    assert rereads == []
+
+
+def test_attempt_write_unknown_outcome_shown_by_reread():
+    error = unknown_error()
+    assert nylas_module.attempt_write(raiser(error), lambda: {"id": 2}) == ({"id": 2}, error, None)
+
+
+def test_attempt_write_unknown_outcome_not_shown():
+    error = unknown_error()
+    assert nylas_module.attempt_write(raiser(error), lambda: None) == (None, error, None)
+    assert nylas_module.attempt_write(raiser(error), lambda: {"id": 2}, lambda s: False) == (None, error, None)
+
+
+def test_attempt_write_failed_reread_is_reported():
+    error, reread_error = unknown_error(), sure_error("reread failed", status=503)
+    assert nylas_module.attempt_write(raiser(error), raiser(reread_error)) == (None, error, reread_error)
+
+
+def test_attempt_write_sure_failure_never_rereads():
+    rereads = []
+    error = sure_error()
+    assert nylas_module.attempt_write(raiser(error), lambda: rereads.append(1) or {"id": 3}) == (None, error, None)
+    assert rereads == []
+
+
+def test_attempt_write_lets_other_exceptions_through():
+    with pytest.raises(RuntimeError):
+        nylas_module.attempt_write(raiser(RuntimeError("bug")), lambda: {"id": 1})
+
+
+def test_already_gone():
+    assert nylas_module.already_gone(sure_error(status=404))
+    assert not nylas_module.already_gone(sure_error(status=500))
+    assert not nylas_module.already_gone(NylasConfigError("x"))
+
+
+def test_call_returns_the_value():
+    module = make(dict(api_key=API_KEY))
+    assert module.call(lambda a, b: a + b, 1, 2, msg="unused") == 3
+
+
+def test_call_fails_with_message_and_partial_results(capsys):
+    module = make(dict(api_key=API_KEY))
+    rc, result, dummy = finish(capsys, lambda: module.call(raiser(sure_error()), "x", msg="Failed to read",
+                                                           changed=False, application={"id": "a"}))
+    assert rc == 1 and result["msg"].startswith("Failed to read: HTTP 400 invalid_request_error: bad request")
+    assert result["status"] == 400 and result["request_id"] == "rid-s"
+    assert result["changed"] is False and result["application"] == {"id": "a"}
+
+
+def test_failing_context_manager(capsys):
+    module = make(dict(api_key=API_KEY))
+
+    def block():
+        with module.failing("Failed to read both", changed=False):
+            raise sure_error()
+
+    rc, result, dummy = finish(capsys, block)
+    assert rc == 1 and result["msg"].startswith("Failed to read both: ") and result["changed"] is False
+
+
+def test_call_lets_other_exceptions_through():
+    module = make(dict(api_key=API_KEY))
+    with pytest.raises(RuntimeError):
+        module.call(raiser(RuntimeError("bug")), msg="x")
+
+
+def test_settle_write_success():
+    module = make(dict(api_key=API_KEY))
+    assert module.settle_write(lambda: {"id": 1}, None, bool, lambda e: "never", msg="x") == {"id": 1}
+
+
+def test_settle_write_unknown_outcome_shown_warns_and_returns_state(capsys):
+    module = make(dict(api_key=API_KEY))
+    value = module.settle_write(raiser(unknown_error()), lambda: {"id": 2}, bool,
+                                lambda e: "write failed (%s) but it is there" % e, msg="Failed")
+    assert value == {"id": 2}
+    rc, dummy, raw = finish(capsys, lambda: module.exit_json(changed=True))
+    assert rc == 0 and "write failed (HTTP 504 gateway_timeout: timed out" in raw
+
+
+def test_settle_write_unknown_outcome_not_shown_fails_with_the_write_error(capsys):
+    module = make(dict(api_key=API_KEY))
+    rc, result, dummy = finish(capsys, lambda: module.settle_write(
+        raiser(unknown_error()), lambda: None, bool, lambda e: "never", msg="Failed to write",
+        if_unknown=dict(msg="Failed to write (outcome unknown)", changed=True), changed=False, thing={"id": "before"}))
+    assert rc == 1 and result["msg"].startswith("Failed to write (outcome unknown): HTTP 504")
+    assert result["outcome_unknown"] is True and result["request_id"] == "rid-u"
+    assert result["changed"] is True and result["thing"] == {"id": "before"}
+
+
+def test_settle_write_unknown_outcome_without_overrides_keeps_msg_and_partial(capsys):
+    module = make(dict(api_key=API_KEY))
+    rc, result, dummy = finish(capsys, lambda: module.settle_write(
+        raiser(unknown_error()), lambda: None, bool, lambda e: "never", msg="Failed to write", changed=False))
+    assert rc == 1 and result["msg"].startswith("Failed to write: HTTP 504") and result["changed"] is False
+
+
+def test_settle_write_failed_reread_keeps_the_write_error(capsys):
+    module = make(dict(api_key=API_KEY))
+    rc, result, dummy = finish(capsys, lambda: module.settle_write(
+        raiser(unknown_error()), raiser(sure_error("reread", status=503)), bool, lambda e: "never", msg="Failed"))
+    assert rc == 1 and result["status"] == 504 and result["request_id"] == "rid-u"
+
+
+def test_settle_write_sure_failure_uses_msg_not_unknown_msg(capsys):
+    module = make(dict(api_key=API_KEY))
+    rc, result, dummy = finish(capsys, lambda: module.settle_write(
+        raiser(sure_error()), lambda: {"id": 1}, bool, lambda e: "never", msg="Failed", if_unknown=dict(msg="Unknown", changed=True), changed=False))
+    assert rc == 1 and result["msg"].startswith("Failed: HTTP 400") and result["outcome_unknown"] is False
+    assert result["changed"] is False
+
+
+def test_delete_if_present(capsys):
+    module = make(dict(api_key=API_KEY))
+    deleted = []
+    assert module.delete_if_present(lambda: deleted.append(1), "gone", msg="x") is True and deleted == [1]
+    assert module.delete_if_present(raiser(sure_error(status=404)), "it was gone already", msg="x") is False
+    rc, dummy, raw = finish(capsys, lambda: module.exit_json(changed=False))
+    assert "it was gone already" in raw
+
+
+def test_delete_if_present_fails_on_other_errors(capsys):
+    module = make(dict(api_key=API_KEY))
+    rc, result, dummy = finish(capsys, lambda: module.delete_if_present(
+        raiser(sure_error(status=500)), "gone", msg="Failed to delete", changed=False))
+    assert rc == 1 and result["msg"].startswith("Failed to delete: HTTP 500") and result["changed"] is False

@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nylas.migration contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+"""The loop of a batch clone run: read, plan, start or attach, wait, chain batches, report.
+
+A runner: it reads through the client, asks :mod:`nylas_batch_planning` what to do, writes, waits
+(:mod:`nylas_waiter`) and gathers the result. It takes no decision of its own. Failures end the
+module through the :class:`NylasModule` given, with the results gathered so far.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (
+    VERDICT_FAIL,
+    VERDICT_WARN,
+    batch_diff,
+    batch_entry,
+    batch_job_ids,
+    chains_batches,
+    final_outcome,
+    find_jobs,
+    find_new_batch,
+    job_counts,
+    job_outcome,
+    judge_batch,
+    linked_job,
+    next_batch_decision,
+    next_batch_offset,
+    normalize_providers,
+    plan_batch_clone,
+    public_scope,
+    reauth_scope,
+    scope_accounts,
+    sum_job_counts,
+    timeout_message,
+)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import GRANT_PLACEHOLDER_STATUS
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_waiter import ProgressLog, Waiter
+
+
+def run_batch_clone(module, clock=time.monotonic, sleep=time.sleep):
+    """Run a batch clone as the module's options say; return the module result (a dict).
+
+    Args:
+        module: the :class:`NylasModule` (options ``providers``, ``mode``, ``limit``, ``offset``, the
+            clone flags, ``wait``, ``wait_timeout``, ``poll_interval``, ``fail_on_partial``).
+        clock, sleep: the monotonic clock and the sleep the waiter uses (injectable for tests).
+
+    Returns the result: ``changed``, ``action``, ``reason``, ``attached``, ``job_started``, ``outcome``,
+    ``snapshot_job``, ``clone_job``, ``counts``, ``batches``, ``reauth_required``, ``scope``,
+    ``v2_reads``, ``elapsed``, ``progress`` and ``diff``.
+
+    Raises ``PlanningError`` for an invalid ``providers`` or ``mode``. Fails the module (partial result
+    kept) on a failed read or start, a failed batch, a partial one with ``fail_on_partial``, or a timeout.
+    Endpoints: ``GET /v3/migration-tools/jobs``, ``POST /v3/migration-tools/snapshot-batch-clone``,
+    ``GET /v3/grants`` (by account ids, and the placeholders), v2 ``GET /a/{client_id}/accounts``.
+    """
+    return _BatchRun(module, clock, sleep).run()
+
+
+class _BatchRun:
+    """The state of one run (result gathered so far, waiter, progress) and the steps that change it."""
+
+    def __init__(self, module, clock, sleep):
+        self.module = module
+        self.params = module.params
+        self.client = module.client
+        self.clock = clock
+        self.sleep = sleep
+        self.started_at = clock()
+        self.waiter = None
+        self.progress = ProgressLog()
+        self.providers = normalize_providers(self.params["providers"])
+        self.flags = dict(
+            allow_invalid_grant_creation=self.params["allow_invalid_grant_creation"],
+            clone_exchange=self.params["clone_exchange"],
+        )
+        self.result = dict(
+            changed=False, action="none", reason="", attached=False, job_started=False, outcome="none",
+            snapshot_job=None, clone_job=None, counts=job_counts(None), batches=[],
+            reauth_required=dict(count=0, account_ids=None), scope=None, v2_reads=False,
+            elapsed=0.0, progress=self.progress.samples,
+        )
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def elapsed(self):
+        """Seconds since the run started."""
+        return round(self.clock() - self.started_at, 3)
+
+    def fail(self, msg):
+        """Fail with ``msg`` and the results gathered so far."""
+        self.result["elapsed"] = self.elapsed()
+        self.module.fail_json(msg=msg, **self.result)
+
+    def call(self, fn, *args, msg):
+        """``fn(*args)``, failing the run with ``msg`` and the results so far on a ``NylasError``."""
+        self.result["elapsed"] = self.elapsed()
+        return self.module.call(fn, *args, msg=msg, **self.result)
+
+    def set_jobs(self, snapshot_job, clone_job):
+        """Record the latest view of the current batch's two jobs."""
+        if snapshot_job is not None:
+            self.result["snapshot_job"] = snapshot_job
+        if clone_job is not None:
+            self.result["clone_job"] = clone_job
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def list_jobs(self, what="Failed to list the migration jobs"):
+        """All migration jobs of the application (``GET /v3/migration-tools/jobs``)."""
+        return self.call(self.client.list_jobs, msg=what)
+
+    def read_v2_accounts(self):
+        """The v2 accounts, or None (with a warning) when the v2 reads are unavailable."""
+        if not self.module.has_v2_credentials():
+            return None
+        try:
+            accounts = self.module.v2_client.list_accounts()
+        except NylasError as e:
+            self.module.warn("The v2 account list could not be read (%s); deciding from v3 data alone" % e)
+            return None
+        self.result["v2_reads"] = True
+        return accounts
+
+    def plan(self, jobs, accounts):
+        """Plan from the jobs, and from the v2 accounts and their grants when known."""
+        grants = None
+        if accounts is not None:
+            ids = [a.get("id") for a in scope_accounts(accounts, self.providers)]
+            grants = self.call(self.client.find_grants_by_account_ids, ids, msg="Failed to read the existing grants")
+        return plan_batch_clone(
+            jobs, accounts, grants, providers=self.providers, mode=self.params["mode"],
+            limit=self.params["limit"], offset=self.params["offset"], **self.flags
+        )
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def run(self):
+        """Plan, then start or attach, wait, and chain batches until nothing is left; return the result."""
+        params = self.params
+        jobs = self.list_jobs()
+        accounts = None
+        plan = plan_batch_clone(jobs, providers=self.providers, mode=params["mode"])
+        if plan["action"] != "attach":
+            accounts = self.read_v2_accounts()
+            plan = self.plan(jobs, accounts)
+        first = plan
+        self.result.update(action=plan["action"], reason=plan["reason"], scope=public_scope(plan["scope"]))
+        if plan["action"] == "none":
+            placeholders = plan["scope"]["placeholder_account_ids"]
+            self.result["reauth_required"] = dict(count=len(placeholders), account_ids=placeholders)
+            return self.finish(first)
+
+        while True:
+            if plan["action"] == "attach":
+                self.result["attached"] = self.result["attached"] or not self.result["batches"]
+                self.set_jobs(plan["snapshot_job"], plan["clone_job"])
+            else:
+                self.result["changed"] = True
+                if self.module.check_mode:
+                    return self.finish(first)
+                self.start(jobs)
+            self.result["outcome"] = job_outcome(self.result["clone_job"], self.result["snapshot_job"])
+            self.progress.record(self.clock() - self.started_at, self.result["snapshot_job"], self.result["clone_job"])
+            if self.module.check_mode or not params["wait"]:
+                self.result["counts"] = job_counts(self.result["clone_job"])
+                return self.finish(first)
+            self.wait()
+            self.end_batch()
+            plan = self.next_plan(plan, accounts)
+            if plan is None:
+                break
+            accounts = accounts if accounts is not None else self.read_v2_accounts()
+        self.read_reauth_required(first)
+        self.result["outcome"] = final_outcome(self.result["batches"], self.result["outcome"])
+        return self.finish(first)
+
+    def next_plan(self, previous, accounts):
+        """The plan of the next batch, or None when this run is done (:func:`next_batch_decision`)."""
+        if not chains_batches(self.params["limit"]):
+            return None
+        if accounts is None:
+            accounts = self.read_v2_accounts()
+        plan = None if accounts is None else self.plan(self.list_jobs(), accounts)
+        chain, warning = next_batch_decision(plan, previous, (self.result["clone_job"] or {}).get("job_id"))
+        if warning:
+            self.module.warn(warning)
+        return plan if chain else None
+
+    def start(self, jobs_before):
+        """Start a batch; a start whose outcome is unknown is decided by re-reading the jobs."""
+        params = self.params
+        failed = []
+
+        def write():
+            try:
+                return self.client.start_batch_clone(
+                    limit=params["limit"],
+                    offset=next_batch_offset(params["mode"], params["offset"], len(self.result["batches"])),
+                    providers=sorted(self.providers) if self.providers else None,
+                    mode=params["mode"], **self.flags
+                ) or {}
+            except NylasError as e:
+                failed.append(e)
+                raise
+
+        def reread():
+            jobs_after = self.list_jobs("Failed to re-read the migration jobs after %s" % failed[0])
+            found = find_new_batch(jobs_before, jobs_after)
+            return dict(snapshot_job=found[0], clone_job=found[1]) if found else None
+
+        def warning(error):
+            return "The start request failed (%s) but a new batch clone is there; following it" % error
+
+        self.result["elapsed"] = self.elapsed()
+        data = self.module.settle_write(write, reread, bool, warning, msg="Failed to start the batch clone",
+                                        **dict(self.result, changed=bool(self.result["batches"])))
+        self.result["job_started"] = True
+        self.set_jobs(data.get("snapshot_job"), data.get("clone_job"))
+
+    def wait(self):
+        """Poll the jobs until the batch ends, the snapshot fails, or ``wait_timeout`` (for the whole run) passes."""
+        ids = batch_job_ids(self.result["snapshot_job"], self.result["clone_job"])
+        if self.waiter is None:
+            self.waiter = Waiter(self.params["wait_timeout"], self.params["poll_interval"],
+                                 clock=self.clock, sleep=self.sleep)
+
+        def poll():
+            jobs = self.list_jobs("Failed to read the migration jobs while waiting")
+            snap, mig = find_jobs(jobs, **ids)
+            if mig is None and snap is not None:
+                mig = linked_job(snap, jobs)
+                if mig is not None:
+                    ids["clone_job_id"] = mig.get("job_id")
+            self.set_jobs(snap, mig)
+            return self.result["snapshot_job"], self.result["clone_job"]
+
+        def sample(_elapsed, pair):
+            self.progress.record(self.clock() - self.started_at, pair[0], pair[1])
+
+        ok, pair = self.waiter.wait(poll, lambda pair: job_outcome(pair[1], pair[0]) != "running", on_sample=sample)[:2]
+        self.result["outcome"] = job_outcome(pair[1], pair[0])
+        if not ok:
+            self.result["timed_out"] = True
+            self.result["counts"] = sum_job_counts(self.result["counts"], job_counts(pair[1]))
+            self.fail(timeout_message(self.params["wait_timeout"], ids, pair[1]))
+
+    def end_batch(self):
+        """Record a finished batch; fail or warn as :func:`judge_batch` says."""
+        snapshot, clone, outcome = self.result["snapshot_job"], self.result["clone_job"], self.result["outcome"]
+        entry = batch_entry(snapshot, clone, outcome)
+        self.result["batches"].append(entry)
+        self.result["counts"] = sum_job_counts(self.result["counts"], entry["counts"])
+        verdict, message = judge_batch(outcome, snapshot, clone, self.params["fail_on_partial"])
+        if verdict == VERDICT_FAIL:
+            self.fail(message)
+        if verdict == VERDICT_WARN:
+            self.module.warn(message)
+
+    def read_reauth_required(self, plan):
+        """Count the placeholders of the batches; list their account ids from the grants when readable."""
+        count = self.result["counts"]["warning"]
+        account_ids = []
+        if count:
+            try:
+                grants = self.client.list_grants(grant_status=GRANT_PLACEHOLDER_STATUS)
+            except NylasError as e:
+                self.module.warn("Could not list the placeholder grants (%s)" % e)
+                account_ids = None
+            else:
+                account_ids = reauth_scope(grants, plan.get("scope"))
+        self.result["reauth_required"] = dict(count=count, account_ids=account_ids)
+
+    def finish(self, plan):
+        """The result, with ``elapsed`` and the ``diff`` of ``plan`` (the first plan of the run)."""
+        self.result["elapsed"] = self.elapsed()
+        self.result["diff"] = batch_diff(plan, self.result["clone_job"] if self.result["job_started"] else None)
+        return self.result

@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the import decisions used by the import runner (plugins/module_utils/nylas_app_planning.py)."""
+from __future__ import annotations
+
+from ansible_collections.nylas.migration.plugins.module_utils import nylas_app_planning as a
+
+APP = {"application_id": "app-1", "v2_application_id": "v2-1", "callback_uris": []}
+V2 = {"redirect_uris": ["https://a/cb"], "integrations": ["gmail"], "webhooks": [{}, {}]}
+
+
+def test_link_pending_only_in_check_mode_for_unlinked_with_v2_credentials():
+    unlinked = {"application_id": "app-1"}
+    assert a.link_pending(unlinked, check_mode=True, has_v2_credentials=True)
+    assert not a.link_pending(unlinked, check_mode=False, has_v2_credentials=True)
+    assert not a.link_pending(unlinked, check_mode=True, has_v2_credentials=False)
+    assert not a.link_pending(APP, check_mode=True, has_v2_credentials=True)
+
+
+def test_link_pending_warning_names_both_applications():
+    text = a.link_pending_warning({"application_id": "app-1"}, "v2-1")
+    assert "app-1 is not linked to a v2 application yet" in text and text.endswith("linked it to v2-1")
+
+
+def test_predict_import_adds_the_missing_parts_without_changing_inputs():
+    callback_uris = [{"platform": "web", "url": "https://old/cb"}]
+    connectors = [{"provider": "imap"}]
+    plan = {"missing_callback_uris": ["https://a/cb"], "missing_connectors": ["google"]}
+    application, cb, conn = a.predict_import(APP, callback_uris, connectors, plan)
+    assert [c["url"] for c in cb] == ["https://old/cb", "https://a/cb"]
+    assert [c["provider"] for c in conn] == ["imap", "google"]
+    assert application["callback_uris"] == cb and application["application_id"] == "app-1"
+    assert len(callback_uris) == 1 and len(connectors) == 1 and APP["callback_uris"] == []
+
+
+def test_import_shown_after_reread():
+    assert not a.import_shown(APP, [], [], V2)
+    assert not a.import_shown(APP, [{"url": "https://a/cb"}], [], V2)
+    assert a.import_shown(APP, [{"url": "https://a/cb"}], [{"provider": "google"}], V2)
+
+
+def test_import_shown_from_v3_alone():
+    assert not a.import_shown(APP, [], [], None)
+    assert a.import_shown(APP, [], [{"provider": "google"}], None)
+
+
+def test_import_not_migrated():
+    assert a.import_not_migrated(V2) == [{"type": "webhooks", "count": 2, "reason": a.WEBHOOKS_REASON}]
+    assert a.import_not_migrated(None)[0]["count"] is None
