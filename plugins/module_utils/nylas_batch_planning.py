@@ -129,40 +129,51 @@ def attempted_without_grant(accounts, grants_by_account, jobs, allow_invalid_gra
                             clone_exchange=False, covered=None):
     """The ids of the accounts without a grant that are known to have attempted migration (and failed).
 
-    The API does not say which accounts a job tried, so from the outside an account without a
-    grant counts as attempted when:
+    The API does not say which accounts a job tried, so from the outside an account without a grant
+    counts as attempted when:
 
     - its id is in ``covered``: the accounts the batches of this run covered (the caller knows
-      their windows), which had no grant after them; or
+      their windows); or
     - a finished migration job that reported failures covers it (:func:`covering_job`) and the
-      documented rules (:func:`predict_clone_outcome`) say it cannot be cloned with the given flags.
+      documented rules (:func:`predict_clone_outcome`) say it fails under the strictest flags (both
+      false: the flags of a past job are not known), provided the failures the finished jobs
+      reported are enough for all such accounts (and those of ``covered``); or
+    - when they are not enough (a job may not have reached an account: its providers, limit and
+      offset are not returned), a covering job that reported failures and the rules say the account
+      fails with the given flags.
 
-    With the strictest flags (the defaults) the second rule is the report's ``failed`` status
-    (:mod:`nylas_report`). With a run's own flags it is sound for deciding whether to start a job:
-    an account it wrongly takes as attempted cannot be cloned with those flags anyway, so only the
-    ``selected`` count can be off, never ``pending``.
+    With the strictest flags (the defaults) this is the report's ``failed`` status
+    (:mod:`nylas_report`). The third rule is sound for deciding whether to start a job: an account
+    it takes as attempted cannot be cloned with the given flags anyway, so only ``selected`` can be
+    off, never ``pending``. The second rule may take as attempted an account a job never reached,
+    when the failures reported by the jobs happen to number at least the accounts it names.
 
     Args:
         accounts: v2 accounts; grants_by_account: ``{account_id: grant}``; jobs: the migration jobs;
-        allow_invalid_grant_creation, clone_exchange: the flags the rules are applied with (None is
-            the API's default, true); covered: account ids, or None.
+        allow_invalid_grant_creation, clone_exchange: the flags of the third rule (None is the API's
+            default, true); covered: account ids, or None.
 
     Returns a set of account ids.
     """
     grants_by_account = grants_by_account or {}
     covered = set(covered or ())
     failing = failing_jobs(jobs)
-    out = set()
+    reported = sum(int(j.get("count_failed") or 0) for j in failing)
+    mine, strict, with_flags = set(), set(), set()
     for account in accounts or []:
         account_id = account.get("id")
         if not account_id or grants_by_account.get(account_id):
             continue
         if account_id in covered:
-            out.add(account_id)
-        elif (failing and covering_job(account, failing) is not None
-              and predict_clone_outcome(account, allow_invalid_grant_creation, clone_exchange) == "failure"):
-            out.add(account_id)
-    return out
+            mine.add(account_id)
+        elif failing and covering_job(account, failing) is not None:
+            if predict_clone_outcome(account, False, False) == "failure":
+                strict.add(account_id)
+            if predict_clone_outcome(account, allow_invalid_grant_creation, clone_exchange) == "failure":
+                with_flags.add(account_id)
+    if len(mine) + len(strict) <= reported:
+        return mine | strict
+    return mine | with_flags
 
 
 # --------------------------------------------------------------------------------------------

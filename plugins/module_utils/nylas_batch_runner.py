@@ -56,10 +56,10 @@ def run_batch_clone(module, clock=time.monotonic, sleep=time.sleep):
 
     Returns the result: ``changed``, ``action``, ``reason``, ``attached``, ``job_started``, ``outcome``,
     ``snapshot_job``, ``clone_job``, ``counts``, ``batches``, ``reauth_required``, ``scope``,
-    ``v2_reads``, ``elapsed``, ``progress`` and ``diff``. When the batches were waited for and the v2
-    reads answered, ``counts`` and ``reauth_required`` are by distinct account, from the jobs and
-    grants re-read after the last batch (:func:`distinct_counts`); otherwise ``counts`` sums the
-    migration jobs' counts. ``batches`` keeps each job's own counts.
+    ``v2_reads``, ``elapsed``, ``progress`` and ``diff``. When the v2 reads answered and the run
+    started no batch, or waited for its batches, ``counts`` and ``reauth_required`` are by distinct
+    account, from the jobs and grants read last (:func:`distinct_counts`); otherwise ``counts`` sums
+    the migration jobs' counts. ``batches`` keeps each job's own counts.
 
     Raises ``PlanningError`` for an invalid ``providers`` or ``mode``. Fails the module (partial result
     kept) on a failed read or start, a failed batch, a partial one with ``fail_on_partial``, or a timeout.
@@ -175,8 +175,7 @@ class _BatchRun:
         first = plan
         self.result.update(action=plan["action"], reason=plan["reason"], scope=public_scope(plan["scope"]))
         if plan["action"] == "none":
-            placeholders = plan["scope"]["placeholder_account_ids"]
-            self.result["reauth_required"] = dict(count=len(placeholders), account_ids=placeholders)
+            self.count_accounts(accounts)
             return self.finish(first)
 
         while True:

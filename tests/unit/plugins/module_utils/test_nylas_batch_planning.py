@@ -198,8 +198,14 @@ def test_attempted_without_grant_needs_a_failing_job_created_after_the_link_and_
     failing = [timed("m1", 200, failed=1)]
     # strictest flags (the report's rule): the deleted and the re-auth account; never the one that clones
     assert b.attempted_without_grant(accounts, {}, failing) == {"d", "r"}
-    # the run's own flags (API defaults: placeholders allowed): only the deleted one
+    # the run's own flags (API defaults: placeholders allowed): one failure reported cannot be both accounts,
+    # so only the one that fails with these flags too (the deleted one) is taken as attempted
     assert b.attempted_without_grant(accounts, {}, failing, None, None) == {"d"}
+    # two failures reported: enough for both, the re-auth account failed under stricter flags
+    assert b.attempted_without_grant(accounts, {}, [timed("m1", 200, failed=2)], None, None) == {"d", "r"}
+    # the run's own covered accounts use up reported failures too
+    assert b.attempted_without_grant(accounts + [acc("c")], {}, [timed("m1", 200, failed=2)], None, None,
+                                     covered=["c"]) == {"c", "d"}
     # a job created before the accounts were linked, or one without failures, does not count
     assert b.attempted_without_grant(accounts, {}, [timed("m0", 100, failed=3)]) == set()
     assert b.attempted_without_grant(accounts, {}, [timed("m2", 200, success=3)]) == set()

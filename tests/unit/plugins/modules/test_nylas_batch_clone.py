@@ -180,6 +180,7 @@ def test_nothing_to_do_when_all_migrated(run):
     assert not failed and result["changed"] is False and result["action"] == "none"
     assert fake.writes() == []
     assert result["reauth_required"] == {"count": 1, "account_ids": ["b"]}
+    assert result["counts"] == {"all": 2, "success": 1, "failed": 0, "warning": 1}  # where the scope stands
     assert result["diff"]["before"] == result["diff"]["after"]
     assert result["progress"] == [] and result["snapshot_job"] is None
 
