@@ -171,6 +171,11 @@ def test_only_new_skips_attempted_accounts(linked):
     tried_second = {r["account_id"] for r in
                     api.get(f"/_sim/jobs/{resp['clone_job']['job_id']}/accounts").get_json()["accounts"]}
     assert len(tried_first) == 20 and not tried_first & tried_second
+    by_snapshot = api.get(f"/_sim/jobs/{resp['snapshot_job']['job_id']}/accounts").get_json()
+    assert by_snapshot["clone_job_id"] == resp["clone_job"]["job_id"]
+    assert {r["account_id"] for r in by_snapshot["accounts"]} == tried_second
+    assert all(r["processed"] for r in by_snapshot["accounts"])
+    assert api.get("/_sim/jobs/no-such-job/accounts").status_code == 404
     assert tried_first | tried_second == {a["id"] for a in accounts}
     # a single clone is an attempt too, a failed one included
     api2, accounts2 = linked()
