@@ -485,6 +485,10 @@ def _register_admin(app):
         data["faults"] = len(ctx.faults.list())
         return jsonify(data)
 
+    @app.get("/_sim/jobs/<job_id>/accounts")
+    def job_accounts(job_id):
+        return jsonify(sim().backend.job_accounts(job_id))
+
     @app.get("/_sim/pace")
     def get_pace():
         return jsonify({"accounts_per_second": sim().runner.pace})

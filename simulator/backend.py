@@ -749,7 +749,10 @@ class Backend:
         """Start a snapshot job and its migration job; return ``(snapshot_job, clone_job)``.
 
         The snapshot (accounts in scope, ordered by ``imported_at`` = v2
-        ``linked_at``, oldest first, then ``offset``/``limit``) is taken now;
+        ``linked_at``, oldest first, then ``mode``, then ``offset``/``limit``) is taken now;
+        ``mode`` follows the contract: ``all`` no filtering, ``only_new`` the accounts that never
+        attempted migration (no grant and no previous clone outcome: success, placeholder or
+        failure, by a batch or a single clone), ``only_failed`` those whose last attempt failed.
         the snapshot job then "runs" at :data:`SNAPSHOT_SPEEDUP` times the pace,
         and the migration job stays pending until it completes.
         """
@@ -785,7 +788,9 @@ class Backend:
             for row in rows:
                 if providers and not batch_scope_names(row["provider"]) & set(providers):
                     continue
-                if mode == "only_new" and row["grant_id"] is not None:
+                # only_new: never attempted (no grant, no previous clone outcome of any kind);
+                # only_failed: attempted, and the last attempt failed (so no grant).
+                if mode == "only_new" and (row["grant_id"] is not None or row["last_outcome"] is not None):
                     continue
                 if mode == "only_failed" and (row["grant_id"] is not None or row["last_outcome"] != "failed"):
                     continue
@@ -842,6 +847,30 @@ class Backend:
         with self.store.tx() as db:
             rows = db.execute(f"SELECT * FROM jobs WHERE {' AND '.join(where)} ORDER BY {order}", args).fetchall()
         return [self._job_object(r) for r in rows]
+
+    def job_accounts(self, job_id):
+        """The accounts of a batch (``GET /_sim/jobs/<job_id>/accounts``), for tests; not a Nylas endpoint.
+
+        Takes the id of either job of the batch. Returns ``{"job_id", "snapshot_job_id",
+        "clone_job_id", "accounts"}``; ``accounts`` are the snapshot's records in processing order,
+        each ``{"pos", "account_id", "processed"}`` (``processed``: the migration job has cloned,
+        or tried to clone, it). Raises :class:`NotFound` for an unknown job.
+        """
+        with self.store.tx() as db:
+            job = db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            if job is None:
+                raise NotFound(f"job {job_id} not found")
+            if job["type"] == "snapshot":
+                snap_id, clone_id = job["job_id"], job["linked_job_id"]
+            else:
+                snap_id, clone_id = job["linked_job_id"], job["job_id"]
+            clone = db.execute("SELECT cursor FROM jobs WHERE job_id = ?", (clone_id,)).fetchone()
+            cursor = clone["cursor"] if clone is not None else 0
+            rows = db.execute("SELECT pos, account_id FROM snapshot_records WHERE job_id = ? ORDER BY pos",
+                              (snap_id,)).fetchall()
+        return {"job_id": job_id, "snapshot_job_id": snap_id, "clone_job_id": clone_id,
+                "accounts": [{"pos": r["pos"], "account_id": r["account_id"], "processed": r["pos"] <= cursor}
+                             for r in rows]}
 
     # ------------------------------------------------------------ job runner
     def active_jobs(self):

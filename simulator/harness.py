@@ -207,6 +207,10 @@ class SimulatorProcess:
         """``GET /_sim/state`` (the state file path is :attr:`state_path`)."""
         return self.admin("GET", "state")
 
+    def job_accounts(self, job_id):
+        """``GET /_sim/jobs/<job_id>/accounts``: the account ids of a batch (either job id), in processing order."""
+        return [r["account_id"] for r in self.admin("GET", f"jobs/{job_id}/accounts")["accounts"]]
+
     def set_pace(self, accounts_per_second):
         """``POST /_sim/pace``."""
         return self.admin("POST", "pace", {"accounts_per_second": accounts_per_second})

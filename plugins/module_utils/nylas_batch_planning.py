@@ -37,7 +37,7 @@ VERDICT_FAIL = "fail"
 
 #: Keys of the ``scope`` a batch clone result returns (the long id lists are left out).
 PUBLIC_SCOPE_KEYS = ("providers", "accounts", "selected", "migrated", "unmigrated", "not_migratable",
-                     "not_migratable_account_ids", "already_failed", "pending")
+                     "not_migratable_account_ids", "attempted", "already_failed", "pending")
 
 
 # --------------------------------------------------------------------------------------------
@@ -73,21 +73,107 @@ def scope_accounts(v2_accounts, providers):
     return [a for a in v2_accounts or [] if account_in_scope(a, providers)]
 
 
-def select_batch_accounts(in_scope, grants_by_account, mode, limit=None, offset=None):
+def select_batch_accounts(in_scope, grants_by_account, mode, limit=None, offset=None, attempted=None):
     """The accounts a batch clone processes: the mode's selection, then the ``offset``/``limit`` window.
 
-    ``only_new`` selects the accounts without a grant; ``only_failed`` those whose last attempt
-    failed, which from the outside is approximated by the accounts without a grant; ``all`` every
-    account in scope. The window applies after the selection, as the API does.
+    Args:
+        in_scope: the v2 accounts in scope (:func:`scope_accounts`), in snapshot order.
+        grants_by_account: ``{account_id: grant}`` of the accounts that have a grant.
+        mode: ``all``, ``only_new`` or ``only_failed``.
+        limit, offset: the window (None: no limit, offset 0).
+        attempted: ids of accounts without a grant known to have attempted migration
+            (:func:`attempted_without_grant`), or None.
+
+    Returns the selected accounts, in order. The API's modes (the contract): ``all`` every account
+    in scope; ``only_new`` the accounts that never attempted migration, which from the outside are
+    the accounts without a grant that are not in ``attempted`` (an account that failed and was not
+    recognised as attempted is selected here, and not by the API); ``only_failed`` the accounts
+    whose last attempt failed, approximated by the accounts without a grant. The window applies
+    after the selection, as the API does.
     """
     grants_by_account = grants_by_account or {}
+    attempted = set(attempted or ())
     if mode == "all":
         selected = list(in_scope)
     else:
         selected = [a for a in in_scope if not grants_by_account.get(a.get("id"))]
+        if mode == "only_new":
+            selected = [a for a in selected if a.get("id") not in attempted]
     start = int(offset or 0)
     end = None if limit is None else start + int(limit)
     return selected[start:end]
+
+
+def failing_jobs(jobs):
+    """The finished migration jobs that reported at least one failed account, oldest first."""
+    return sorted(
+        (j for j in jobs or [] if isinstance(j, dict) and j.get("type") == "migration"
+         and j.get("status") in JOB_FINISHED_STATUSES and int(j.get("count_failed") or 0) > 0),
+        key=_created,
+    )
+
+
+def covering_job(account, jobs):
+    """The most recent of ``jobs`` that could have processed ``account``, or None.
+
+    A job covers an account linked in v2 no later than the job was created (an account or job
+    without a time is taken as covered). The API does not return a job's providers, limit or
+    offset, so a covering job may not have reached the account.
+    """
+    linked_at = account.get("linked_at")
+    covering = [j for j in jobs if not linked_at or not j.get("created_at") or j["created_at"] >= linked_at]
+    return max(covering, key=_created) if covering else None
+
+
+def attempted_without_grant(accounts, grants_by_account, jobs, allow_invalid_grant_creation=False,
+                            clone_exchange=False, covered=None):
+    """The ids of the accounts without a grant that are known to have attempted migration (and failed).
+
+    The API does not say which accounts a job tried, so from the outside an account without a grant
+    counts as attempted when:
+
+    - its id is in ``covered``: the accounts the batches of this run covered (the caller knows
+      their windows); or
+    - a finished migration job that reported failures covers it (:func:`covering_job`) and the
+      documented rules (:func:`predict_clone_outcome`) say it fails under the strictest flags (both
+      false: the flags of a past job are not known), provided the failures the finished jobs
+      reported are enough for all such accounts (and those of ``covered``); or
+    - when they are not enough (a job may not have reached an account: its providers, limit and
+      offset are not returned), a covering job that reported failures and the rules say the account
+      fails with the given flags.
+
+    With the strictest flags (the defaults) this is the report's ``failed`` status
+    (:mod:`nylas_report`). The third rule is sound for deciding whether to start a job: an account
+    it takes as attempted cannot be cloned with the given flags anyway, so only ``selected`` can be
+    off, never ``pending``. The second rule may take as attempted an account a job never reached,
+    when the failures reported by the jobs happen to number at least the accounts it names.
+
+    Args:
+        accounts: v2 accounts; grants_by_account: ``{account_id: grant}``; jobs: the migration jobs;
+        allow_invalid_grant_creation, clone_exchange: the flags of the third rule (None is the API's
+            default, true); covered: account ids, or None.
+
+    Returns a set of account ids.
+    """
+    grants_by_account = grants_by_account or {}
+    covered = set(covered or ())
+    failing = failing_jobs(jobs)
+    reported = sum(int(j.get("count_failed") or 0) for j in failing)
+    mine, strict, with_flags = set(), set(), set()
+    for account in accounts or []:
+        account_id = account.get("id")
+        if not account_id or grants_by_account.get(account_id):
+            continue
+        if account_id in covered:
+            mine.add(account_id)
+        elif failing and covering_job(account, failing) is not None:
+            if predict_clone_outcome(account, False, False) == "failure":
+                strict.add(account_id)
+            if predict_clone_outcome(account, allow_invalid_grant_creation, clone_exchange) == "failure":
+                with_flags.add(account_id)
+    if len(mine) + len(strict) <= reported:
+        return mine | strict
+    return mine | with_flags
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,22 +299,32 @@ def plan_batch_clone(
     offset=None,
     allow_invalid_grant_creation=None,
     clone_exchange=None,
+    covered=None,
 ):
     """Decide what a batch clone run does: ``attach``, ``start`` or ``none``.
 
     - A pending/running batch clone is attached to, never doubled.
     - Without v2 accounts (``v2_accounts is None``: v2 reads unavailable) a job is started.
     - Otherwise the accounts the batch would process are selected as the API does
-      (:func:`scope_accounts`, then :func:`select_batch_accounts`). Of those without a grant, the
-      accounts the documented rules say cannot be cloned with the given flags are left out
-      (``not_migratable``): re-running cannot migrate them. With ``mode: only_new`` the failures
-      of the latest finished migration job that no documented rule explains
-      (:func:`unexplained_failures`, ``already_failed``) are left out too, so that a failure
-      nobody can predict does not start a job on every run.
+      (:func:`scope_accounts`, then :func:`select_batch_accounts`). With ``mode: only_new`` the
+      accounts without a grant known to have attempted migration (:func:`attempted_without_grant`
+      with the given flags and ``covered``; ``attempted``) are not selected: the API's ``only_new``
+      never tries an account again. Of the selected accounts without a grant, the accounts the
+      documented rules say cannot be cloned with the given flags are left out
+      (``not_migratable``): re-running cannot migrate them. With ``mode: only_new`` and no
+      ``covered``, the failures of the latest finished migration job that no documented rule
+      explains (:func:`unexplained_failures`, ``already_failed``) are left out too, so that a
+      failure nobody can predict does not start a job on every run (with ``covered`` that job is
+      the run's own last batch, whose failures are all in ``covered`` already).
       A job is started only when accounts remain (``pending``).
 
+    ``covered``: the ids of the accounts the earlier batches of this run covered (their
+    ``batch_account_ids``), or None.
+
     Returns a dict with ``action``, ``reason``, ``snapshot_job``, ``clone_job`` (the active pair
-    when attaching) and ``scope`` (counts and id lists, or None without v2 accounts).
+    when attaching) and ``scope`` (counts and id lists, or None without v2 accounts). The scope's
+    ``batch_account_ids`` are the accounts the batch would process: the selection in the window
+    of ``offset`` and ``limit`` (:data:`API_BATCH_LIMIT` when None, as the API does).
     """
     if mode not in BATCH_MODES:
         raise PlanningError("mode must be one of %s" % ", ".join(BATCH_MODES))
@@ -255,7 +351,14 @@ def plan_batch_clone(
         }
     grants_by_account = grants_by_account or {}
     in_scope = scope_accounts(v2_accounts, wanted)
-    selected = select_batch_accounts(in_scope, grants_by_account, mode, limit=limit, offset=offset)
+    attempted = set()
+    if mode == "only_new":
+        attempted = attempted_without_grant(in_scope, grants_by_account, jobs, allow_invalid_grant_creation,
+                                            clone_exchange, covered)
+    selected = select_batch_accounts(in_scope, grants_by_account, mode, limit=limit, offset=offset,
+                                     attempted=attempted)
+    batch = select_batch_accounts(in_scope, grants_by_account, mode, offset=offset, attempted=attempted,
+                                  limit=API_BATCH_LIMIT if limit is None else limit)
     migrated = [a for a in in_scope if grants_by_account.get(a.get("id"))]
     unmigrated = [a for a in selected if not grants_by_account.get(a.get("id"))]
     not_migratable = [
@@ -265,7 +368,7 @@ def plan_batch_clone(
     candidates = len(unmigrated) - len(not_migratable)
     already_failed = 0
     last = latest_finished_migration_job(jobs)
-    if mode == "only_new" and last:
+    if mode == "only_new" and last and not covered:
         already_failed = min(unexplained_failures(last, v2_accounts, grants_by_account), candidates)
     pending = candidates - already_failed
     scope = {
@@ -275,10 +378,12 @@ def plan_batch_clone(
         "migrated": len(migrated),
         "unmigrated": len(unmigrated),
         "not_migratable": len(not_migratable),
+        "attempted": len(attempted),
         "already_failed": already_failed,
         "pending": pending,
         "unmigrated_account_ids": [a.get("id") for a in unmigrated],
         "not_migratable_account_ids": [a.get("id") for a in not_migratable],
+        "batch_account_ids": [a.get("id") for a in batch],
         "placeholder_account_ids": [
             a.get("id") for a in migrated if is_placeholder(grants_by_account.get(a.get("id")))
         ],
@@ -287,8 +392,8 @@ def plan_batch_clone(
         reason = "%d in-scope account(s) without a grant" % pending
         action = "start"
     else:
-        reason = "no in-scope account left to migrate (%d migrated, %d not migratable, %d already failed)" % (
-            len(migrated), len(not_migratable), already_failed)
+        reason = ("no in-scope account left to migrate (%d migrated, %d not migratable, %d already attempted, "
+                  "%d already failed)" % (len(migrated), len(not_migratable), len(attempted), already_failed))
         action = "none"
     return {"action": action, "reason": reason, "snapshot_job": None, "clone_job": None, "scope": scope}
 
@@ -355,16 +460,88 @@ def next_batch_decision(plan, previous_plan, clone_job_id=None):
     return True, None
 
 
-def next_batch_offset(mode, offset, batches_done):
-    """The ``offset`` of the next batch start request.
+def next_batch_offset(mode, offset, batches):
+    """The ``offset`` of the next batch start request: a chained batch never covers again an account
+    an earlier batch of the run covered.
 
-    ``mode: all`` selects migrated accounts too, so each chained batch covers the next window of
-    :data:`API_BATCH_LIMIT` accounts; the other modes select the accounts still without a grant,
-    so every batch starts at the given ``offset``.
+    Args:
+        mode: ``all``, ``only_new`` or ``only_failed``.
+        offset: the ``offset`` option (None: the API's 0).
+        batches: the entries (:func:`batch_entry`) of the batches this run already waited for.
+
+    Returns the offset (None when it stays the API's default):
+
+    - ``all`` selects every account in scope, a stable list: the next batch starts after the
+      windows done, ``offset + API_BATCH_LIMIT * len(batches)``.
+    - ``only_new`` selects the accounts that never attempted migration: the accounts a batch tried
+      leave the selection, so every batch starts at ``offset``.
+    - ``only_failed`` selects the accounts whose last attempt failed: the accounts that failed again
+      stay in the selection, ahead of those not tried yet, so the next batch skips them,
+      ``offset`` + the ``failed`` counts of the batches.
     """
-    if mode == "all" and batches_done:
-        return (offset or 0) + API_BATCH_LIMIT * batches_done
-    return offset
+    batches = list(batches or [])
+    if not batches or mode == "only_new":
+        return offset
+    if mode == "all":
+        return (offset or 0) + API_BATCH_LIMIT * len(batches)
+    skip = sum(int((b.get("counts") or {}).get("failed") or 0) for b in batches)
+    return (offset or 0) + skip if skip else offset
+
+
+def covered_accounts(batch_account_ids, clone_job):
+    """The ids of the accounts an ended batch covered: its planned ``batch_account_ids``, or none.
+
+    The plan's selection is trusted only when the migration job processed as many accounts
+    (``count_all``) as were planned; otherwise the API selected other accounts than predicted, which
+    ones is not known, and an empty list is returned (the accounts then count as attempted only by
+    the rules of :func:`attempted_without_grant`).
+    """
+    ids = list(batch_account_ids or [])
+    if not ids or job_counts(clone_job)["all"] != len(ids):
+        return []
+    return ids
+
+
+def distinct_counts(accounts, grants_by_account, attempted):
+    """The counts of a run by distinct account, each account counted once by where it stands.
+
+    Args:
+        accounts: the v2 accounts in scope.
+        grants_by_account: ``{account_id: grant}`` as re-read after the run.
+        attempted: ids of the accounts without a grant known to have attempted migration
+            (:func:`attempted_without_grant`).
+
+    Returns ``{all, success, failed, warning}``: ``success`` the accounts with a valid grant,
+    ``warning`` those with a placeholder grant (``grant_status: invalid``), ``failed`` those without
+    a grant in ``attempted``, ``all`` their sum. An account without a grant not known to have been
+    attempted is not counted. Unlike the sum of the jobs' counts (:func:`sum_job_counts`), an account
+    two jobs tried counts once.
+    """
+    grants_by_account = grants_by_account or {}
+    attempted = set(attempted or ())
+    counts = {"all": 0, "success": 0, "failed": 0, "warning": 0}
+    seen = set()
+    for account in accounts or []:
+        account_id = account.get("id")
+        if not account_id or account_id in seen:
+            continue
+        seen.add(account_id)
+        grant = grants_by_account.get(account_id)
+        if grant:
+            key = "warning" if is_placeholder(grant) else "success"
+        elif account_id in attempted:
+            key = "failed"
+        else:
+            continue
+        counts[key] += 1
+        counts["all"] += 1
+    return counts
+
+
+def placeholder_account_ids(accounts, grants_by_account):
+    """The ids of ``accounts`` whose grant is a placeholder (``grant_status: invalid``), in account order."""
+    grants_by_account = grants_by_account or {}
+    return [a.get("id") for a in accounts or [] if is_placeholder(grants_by_account.get(a.get("id")))]
 
 
 def batch_job_ids(snapshot_job, clone_job):

@@ -16,10 +16,13 @@ import time
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (
     VERDICT_FAIL,
     VERDICT_WARN,
+    attempted_without_grant,
     batch_diff,
     batch_entry,
     batch_job_ids,
     chains_batches,
+    covered_accounts,
+    distinct_counts,
     final_outcome,
     find_jobs,
     find_new_batch,
@@ -30,6 +33,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planni
     next_batch_decision,
     next_batch_offset,
     normalize_providers,
+    placeholder_account_ids,
     plan_batch_clone,
     public_scope,
     reauth_scope,
@@ -52,7 +56,10 @@ def run_batch_clone(module, clock=time.monotonic, sleep=time.sleep):
 
     Returns the result: ``changed``, ``action``, ``reason``, ``attached``, ``job_started``, ``outcome``,
     ``snapshot_job``, ``clone_job``, ``counts``, ``batches``, ``reauth_required``, ``scope``,
-    ``v2_reads``, ``elapsed``, ``progress`` and ``diff``.
+    ``v2_reads``, ``elapsed``, ``progress`` and ``diff``. When the v2 reads answered and the run
+    started no batch, or waited for its batches, ``counts`` and ``reauth_required`` are by distinct
+    account, from the jobs and grants read last (:func:`distinct_counts`); otherwise ``counts`` sums
+    the migration jobs' counts. ``batches`` keeps each job's own counts.
 
     Raises ``PlanningError`` for an invalid ``providers`` or ``mode``. Fails the module (partial result
     kept) on a failed read or start, a failed batch, a partial one with ``fail_on_partial``, or a timeout.
@@ -73,7 +80,12 @@ class _BatchRun:
         self.sleep = sleep
         self.started_at = clock()
         self.waiter = None
+        self.accounts = None  # the v2 accounts, once read
+        self.jobs = None  # the latest job listing
         self.progress = ProgressLog()
+        self.covered = set()  # ids of the accounts the batches of this run covered (as planned)
+        self.batch_ids = None  # ids of the accounts the current batch covers, when planned
+        self.reads = None  # (jobs, grants_by_account) read since the last batch ended, or None
         self.providers = normalize_providers(self.params["providers"])
         self.flags = dict(
             allow_invalid_grant_creation=self.params["allow_invalid_grant_creation"],
@@ -112,8 +124,9 @@ class _BatchRun:
     # -- reads -----------------------------------------------------------------------------------
 
     def list_jobs(self, what="Failed to list the migration jobs"):
-        """All migration jobs of the application (``GET /v3/migration-tools/jobs``)."""
-        return self.call(self.client.list_jobs, msg=what)
+        """All migration jobs of the application (``GET /v3/migration-tools/jobs``); kept as the latest listing."""
+        self.jobs = self.call(self.client.list_jobs, msg=what)
+        return self.jobs
 
     def read_v2_accounts(self):
         """The v2 accounts, or None (with a warning) when the v2 reads are unavailable."""
@@ -125,17 +138,27 @@ class _BatchRun:
             self.module.warn("The v2 account list could not be read (%s); deciding from v3 data alone" % e)
             return None
         self.result["v2_reads"] = True
+        self.accounts = accounts
         return accounts
 
+    def read_grants(self, accounts):
+        """The grants of the accounts in scope, ``{account_id: grant}``."""
+        ids = [a.get("id") for a in scope_accounts(accounts, self.providers)]
+        return self.call(self.client.find_grants_by_account_ids, ids, msg="Failed to read the existing grants")
+
+    def batch_offset(self):
+        """The ``offset`` of the next batch (:func:`next_batch_offset`)."""
+        return next_batch_offset(self.params["mode"], self.params["offset"], self.result["batches"])
+
     def plan(self, jobs, accounts):
-        """Plan from the jobs, and from the v2 accounts and their grants when known."""
+        """Plan the next batch from the jobs, and from the v2 accounts and their grants when known."""
         grants = None
         if accounts is not None:
-            ids = [a.get("id") for a in scope_accounts(accounts, self.providers)]
-            grants = self.call(self.client.find_grants_by_account_ids, ids, msg="Failed to read the existing grants")
+            grants = self.read_grants(accounts)
+            self.reads = (jobs, grants)
         return plan_batch_clone(
             jobs, accounts, grants, providers=self.providers, mode=self.params["mode"],
-            limit=self.params["limit"], offset=self.params["offset"], **self.flags
+            limit=self.params["limit"], offset=self.batch_offset(), covered=self.covered, **self.flags
         )
 
     # -- the run ---------------------------------------------------------------------------------
@@ -152,11 +175,12 @@ class _BatchRun:
         first = plan
         self.result.update(action=plan["action"], reason=plan["reason"], scope=public_scope(plan["scope"]))
         if plan["action"] == "none":
-            placeholders = plan["scope"]["placeholder_account_ids"]
-            self.result["reauth_required"] = dict(count=len(placeholders), account_ids=placeholders)
+            self.count_accounts(accounts)
             return self.finish(first)
 
         while True:
+            self.reads = None
+            self.batch_ids = (plan.get("scope") or {}).get("batch_account_ids")
             if plan["action"] == "attach":
                 self.result["attached"] = self.result["attached"] or not self.result["batches"]
                 self.set_jobs(plan["snapshot_job"], plan["clone_job"])
@@ -164,7 +188,7 @@ class _BatchRun:
                 self.result["changed"] = True
                 if self.module.check_mode:
                     return self.finish(first)
-                self.start(jobs)
+                self.start(self.jobs)
             self.result["outcome"] = job_outcome(self.result["clone_job"], self.result["snapshot_job"])
             self.progress.record(self.clock() - self.started_at, self.result["snapshot_job"], self.result["clone_job"])
             if self.module.check_mode or not params["wait"]:
@@ -175,8 +199,11 @@ class _BatchRun:
             plan = self.next_plan(plan, accounts)
             if plan is None:
                 break
-            accounts = accounts if accounts is not None else self.read_v2_accounts()
-        self.read_reauth_required(first)
+            accounts = self.accounts
+        if self.accounts is not None:
+            self.count_accounts(self.accounts)
+        else:
+            self.read_reauth_required(first)
         self.result["outcome"] = final_outcome(self.result["batches"], self.result["outcome"])
         return self.finish(first)
 
@@ -201,7 +228,7 @@ class _BatchRun:
             try:
                 return self.client.start_batch_clone(
                     limit=params["limit"],
-                    offset=next_batch_offset(params["mode"], params["offset"], len(self.result["batches"])),
+                    offset=self.batch_offset(),
                     providers=sorted(self.providers) if self.providers else None,
                     mode=params["mode"], **self.flags
                 ) or {}
@@ -255,12 +282,27 @@ class _BatchRun:
         snapshot, clone, outcome = self.result["snapshot_job"], self.result["clone_job"], self.result["outcome"]
         entry = batch_entry(snapshot, clone, outcome)
         self.result["batches"].append(entry)
+        self.covered.update(covered_accounts(self.batch_ids, clone))
         self.result["counts"] = sum_job_counts(self.result["counts"], entry["counts"])
         verdict, message = judge_batch(outcome, snapshot, clone, self.params["fail_on_partial"])
         if verdict == VERDICT_FAIL:
             self.fail(message)
         if verdict == VERDICT_WARN:
             self.module.warn(message)
+
+    def count_accounts(self, accounts):
+        """Set ``counts`` and ``reauth_required`` by distinct account, from the jobs and grants after the run.
+
+        Failed: the accounts without a grant that the batches of this run covered, or that the
+        report counts ``failed`` (:func:`attempted_without_grant` with the strictest flags).
+        """
+        jobs, grants = self.reads or (self.list_jobs("Failed to re-read the migration jobs"),
+                                      self.read_grants(accounts))
+        in_scope = scope_accounts(accounts, self.providers)
+        attempted = attempted_without_grant(in_scope, grants, jobs, covered=self.covered)
+        self.result["counts"] = distinct_counts(in_scope, grants, attempted)
+        account_ids = placeholder_account_ids(in_scope, grants)
+        self.result["reauth_required"] = dict(count=len(account_ids), account_ids=account_ids)
 
     def read_reauth_required(self, plan):
         """Count the placeholders of the batches; list their account ids from the grants when readable."""

@@ -21,7 +21,10 @@ Per account one status:
     scope (providers, limit, offset) or flags it ran, so this is the best attribution that can be
     made from the outside. A failure that no rule explains is counted in ``unexplained_failures``
     (from the latest finished migration job) and cannot be given to an account; ``failed`` accounts
-    beyond the failures the jobs reported are counted in ``failed_not_confirmed``.
+    beyond the failures the jobs reported are counted in ``failed_not_confirmed``. This is the rule
+    by which a batch clone counts, from the outside, an account without a grant as attempted
+    (:func:`nylas_batch_planning.attempted_without_grant` with the strictest flags), so the report's
+    counts and a batch clone's ``counts`` give the same figures for the accounts in scope.
 ``not_migrated``
     the account has no grant and is not ``failed``: not attempted yet, or expected to clone on a
     later run.
@@ -37,6 +40,8 @@ __metaclass__ = type
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (
     JOB_FINISHED_STATUSES,
+    covering_job,
+    failing_jobs,
     linked_job,
     unexplained_failures,
 )
@@ -90,26 +95,6 @@ def latest_jobs(jobs):
         return [latest] + ([partner] if partner else [])
     snapshots = [j for j in jobs if j.get("type") == "snapshot"]
     return [max(snapshots, key=_job_time)] if snapshots else []
-
-
-def failing_jobs(jobs):
-    """The finished migration jobs that reported at least one failed account, oldest first."""
-    return sorted(
-        (j for j in jobs or [] if isinstance(j, dict) and j.get("type") == "migration"
-         and j.get("status") in JOB_FINISHED_STATUSES and int(j.get("count_failed") or 0) > 0),
-        key=_job_time,
-    )
-
-
-def covering_job(account, jobs):
-    """The most recent of ``jobs`` that could have processed ``account``, or None.
-
-    A job covers an account linked in v2 no later than the job was created (an account or job
-    without a time is taken as covered).
-    """
-    linked_at = account.get("linked_at")
-    covering = [j for j in jobs if not linked_at or not j.get("created_at") or j["created_at"] >= linked_at]
-    return max(covering, key=_job_time) if covering else None
 
 
 def account_status(account, grant, failed_jobs):

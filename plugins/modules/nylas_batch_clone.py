@@ -25,6 +25,14 @@ description:
     RV(scope.not_migratable)). With O(mode=only_new), as many accounts as the latest finished
     migration job failed beyond those predicted are not counted either. The API does not say which
     accounts failed, and without this a failure nobody predicted would start a job on every run.
+  - O(mode=only_new) selects, as the API does, only the accounts that never attempted migration. An
+    account that failed is not tried again (use O(mode=only_failed)). The API does not say which
+    accounts a job tried, so the module takes an account without a grant as attempted
+    (RV(scope.attempted)) when a batch of this run covered it, or when a finished migration job that
+    reported failures was created after the account was linked and the documented rules say the
+    account fails under the strictest flags, provided the failures the jobs reported number at
+    least those accounts; otherwise only when the rules say it fails with the given flags. This is
+    the rule of the report's C(failed) status (M(nylas.migration.nylas_migration_info)).
   - The documented rules, first match wins (the outcome table of C(simulator/README.md), which names
     the Nylas doc of each row). A v2 provider without a v3 equivalent (any name not in the map below),
     or a deleted v2 account (C(billing_state=deleted)), fails whatever the flags. A Microsoft account
@@ -45,7 +53,10 @@ description:
   - One batch covers at most O(limit) accounts (1000, the API's default, when not set). When O(limit)
     is not set, O(wait=true) and the v2 reads answer, the module chains batches until no selected
     account is left to migrate, so that one task migrates them all (RV(batches)). A batch after
-    which as many accounts are pending as before ends the chain with a warning.
+    which as many accounts are pending as before ends the chain with a warning. A chained batch
+    never covers again an account an earlier batch of the run covered. With O(mode=only_new) the
+    accounts tried leave the selection. With O(mode=all) each batch takes the next window of 1000.
+    With O(mode=only_failed) the next batch skips the accounts that failed again.
   - A failed snapshot job ends the wait at once. On timeout the module fails with the last status,
     the counts and both job ids; the jobs keep running server-side and a re-run attaches to them.
     A failed migration job fails the module; later batches are not started.
@@ -63,8 +74,10 @@ options:
   mode:
     description:
       - Which accounts the batch processes.
-      - V(only_new) processes the accounts without a grant. A re-run after a finished batch
-        therefore changes nothing, which makes it the idempotent default.
+      - V(only_new) processes the accounts that never attempted migration (the API's contract), so
+        neither those with a grant nor those whose attempt failed. A re-run after a finished batch
+        therefore changes nothing, which makes it the idempotent default. From the outside, the
+        module counts the accounts without a grant that it does not know as attempted (see above).
       - V(only_failed) retries the accounts whose last attempt failed. From the outside, the
         module counts the accounts without a grant.
       - V(all) processes every account in scope. Accounts that already have a grant keep it (the
@@ -204,7 +217,9 @@ batches:
       description: C(completed), C(partial), C(failed) or C(snapshot_failed).
       type: str
     counts:
-      description: The counts of the migration job (C(all), C(success), C(failed), C(warning)).
+      description:
+        - The counts of this batch's migration job (C(all), C(success), C(failed), C(warning)), as
+          the API reports them.
       type: dict
   sample: [{"snapshot_job_id": "job-snap-1", "clone_job_id": "job-mig-1", "outcome": "completed",
             "counts": {"all": 120, "success": 120, "failed": 0, "warning": 0}}]
@@ -261,35 +276,47 @@ clone_job:
            "count_failed": 2, "count_warning": 8, "linked_job_id": "job-snap-1", "created_at": 1718000000,
            "updated_at": 1718000042, "public_application_id": "app-us-acme"}
 counts:
-  description: The counts of the migration jobs of this run, summed over the batches (zeros without one).
+  description:
+    - Where the accounts in scope stand after the run, each account counted once (an account two
+      batches tried counts once), from the grants re-read after the last batch. The same figures as
+      the report of M(nylas.migration.nylas_migration_info) for those accounts. Accounts without a
+      grant that are not known to have attempted migration are not counted.
+    - This is the case when the v2 reads answered and the run started no batch or waited for its
+      batches. Otherwise (no v2 reads, O(wait=false), a failure or a timeout) the counts of the
+      migration jobs of this run, summed over its batches (zeros without one).
+    - Each job's own counts are in RV(batches).
   returned: always
   type: dict
   contains:
     all:
-      description: Accounts the job processes.
+      description: Accounts counted (the sum of the three others).
       type: int
     success:
-      description: Accounts migrated.
+      description: Accounts with a valid grant.
       type: int
     failed:
-      description: Accounts that failed.
+      description:
+        - Accounts without a grant that attempted migration. Those a batch of this run covered, and
+          those the report counts C(failed) (see O(mode)).
       type: int
     warning:
-      description: Accounts migrated as placeholder grants.
+      description: Accounts with a placeholder grant (C(grant_status=invalid)).
       type: int
-  sample: {"all": 120, "success": 110, "failed": 2, "warning": 8}
+  sample: {"all": 1200, "success": 987, "failed": 8, "warning": 205}
 reauth_required:
   description: Placeholder grants (C(grant_status=invalid)) whose users must re-authenticate.
   returned: always
   type: dict
   contains:
     count:
-      description: How many (the batches' C(count_warning), or the placeholders in scope when no job ran).
+      description:
+        - How many. The placeholders of the accounts in scope when the v2 reads answered (RV(counts.warning)),
+          else the batches' C(count_warning).
       type: int
     account_ids:
       description:
-        - Their v2 account ids, from the grants with C(grant_status=invalid) (restricted to the accounts
-          in scope when the v2 reads answered). Null when not known (no wait, or the read failed).
+        - Their v2 account ids, from the grants with C(grant_status=invalid) (the accounts in scope when
+          the v2 reads answered). Null when not known (no wait, or the read failed).
       type: list
       elements: str
   sample: {"count": 2, "account_ids": ["p0q1r2s3t4u5v6w7x8y9z0a1b", "k9j8h7g6f5d4s3a2q1w0e9r8t"]}
@@ -322,14 +349,22 @@ scope:
       description: Their ids.
       type: list
       elements: str
+    attempted:
+      description:
+        - Accounts in scope without a grant taken as having attempted migration (O(mode=only_new)),
+          which the API does not select again.
+      type: int
     already_failed:
-      description: Unmigrated accounts counted as already attempted (O(mode=only_new)).
+      description:
+        - Selected accounts counted as already attempted beyond RV(scope.attempted) (O(mode=only_new)),
+          as many as the latest finished migration job failed beyond the documented rules.
       type: int
     pending:
       description: Accounts left to migrate; a batch is started only when this is above zero.
       type: int
   sample: {"providers": ["google", "microsoft"], "accounts": 150, "selected": 120, "migrated": 30, "unmigrated": 120,
-           "not_migratable": 0, "not_migratable_account_ids": [], "already_failed": 0, "pending": 120}
+           "not_migratable": 0, "not_migratable_account_ids": [], "attempted": 0, "already_failed": 0,
+           "pending": 120}
 v2_reads:
   description: Whether the v2 account list was read and used to decide.
   returned: always

@@ -23,6 +23,8 @@ description:
     which accounts a job failed, nor the scope or flags it ran with, so this is the best attribution
     that can be made from the outside. Failures of the latest finished migration job that no rule
     explains are counted in RV(summary.unexplained_failures) and are not given to an account.
+    M(nylas.migration.nylas_batch_clone) uses the same rule for the accounts it did not try itself,
+    so its RV(nylas.migration.nylas_batch_clone#module:counts) give the same figures for the accounts in its scope.
   - C(not_migrated) - no grant and not C(failed) - not attempted yet, or expected to clone on a later run.
   - Without the v2 reads (no O(v2_client_id)/O(v2_client_secret), or the v2 API fails, or the v3
     application is linked to another v2 application) the module reports the v3 side alone -

@@ -144,9 +144,9 @@ def test_only_new_and_all_after_single_clones(linked):
     api, accounts = linked()
     for acc in accounts[:10]:
         api.post(f"/v3/migration-tools/grants/{acc['id']}/clone")
-    before = len(all_grants(api))
+    assert len(all_grants(api)) < 10  # one of the ten failed
     resp = api.post(BATCH, json={"mode": "only_new"}).get_json()["data"]
-    assert resp["clone_job"]["count_all"] == len(accounts) - before
+    assert resp["clone_job"]["count_all"] == len(accounts) - 10  # attempted accounts, failed ones included
     wait_jobs_done(api)
     grants = all_grants(api)
     assert len({g["account_id"] for g in grants}) == len(grants)
@@ -156,6 +156,33 @@ def test_only_new_and_all_after_single_clones(linked):
     assert len(all_grants(api)) == len(grants)
     latest = [j for j in jobs if j["type"] == "migration"][0]
     assert latest["count_all"] == len(accounts)
+
+
+def test_only_new_skips_attempted_accounts(linked):
+    """Contract: only_new migrates only the accounts that haven't attempted migration; failures included."""
+    api, accounts = linked()
+    api.post(BATCH + "?clone_exchange=false&allow_invalid_grant_creation=false", json={"limit": 20})
+    first = [j for j in wait_jobs_done(api) if j["type"] == "migration"][0]
+    assert first["count_all"] == 20 and first["count_failed"] > 0
+    resp = api.post(BATCH, json={"mode": "only_new"}).get_json()["data"]
+    assert resp["clone_job"]["count_all"] == len(accounts) - 20
+    wait_jobs_done(api)
+    tried_first = {r["account_id"] for r in api.get(f"/_sim/jobs/{first['job_id']}/accounts").get_json()["accounts"]}
+    tried_second = {r["account_id"] for r in
+                    api.get(f"/_sim/jobs/{resp['clone_job']['job_id']}/accounts").get_json()["accounts"]}
+    assert len(tried_first) == 20 and not tried_first & tried_second
+    by_snapshot = api.get(f"/_sim/jobs/{resp['snapshot_job']['job_id']}/accounts").get_json()
+    assert by_snapshot["clone_job_id"] == resp["clone_job"]["job_id"]
+    assert {r["account_id"] for r in by_snapshot["accounts"]} == tried_second
+    assert all(r["processed"] for r in by_snapshot["accounts"])
+    assert api.get("/_sim/jobs/no-such-job/accounts").status_code == 404
+    assert tried_first | tried_second == {a["id"] for a in accounts}
+    # a single clone is an attempt too, a failed one included
+    api2, accounts2 = linked()
+    deleted = [a for a in accounts2 if a.get("billing_state") == "deleted"]
+    assert api2.post(f"/v3/migration-tools/grants/{deleted[0]['id']}/clone").status_code == 400
+    resp = api2.post(BATCH, json={"mode": "only_new"}).get_json()["data"]
+    assert resp["clone_job"]["count_all"] == len(accounts2) - 1
 
 
 def test_only_failed_retries_failures(linked):

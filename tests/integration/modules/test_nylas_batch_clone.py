@@ -7,7 +7,10 @@ import base64
 import json
 
 import pytest
+import requests
 import yaml
+
+from simulator.backend import clone_outcome
 
 from tests.integration.module_runner import run_module
 
@@ -17,6 +20,7 @@ V2_ID = "v2-it-batch"
 V2_SECRET = "sim-v2-secret-it-batch-TEST"
 ACME_KEY = "nyk_sim_us_acme_DEMO_NOT_A_REAL_KEY"
 ACME_V2 = ("v2-us-acme", "sim-v2-secret-us-acme-DEMO")
+ACME_PILOTS = ["tipdvs9w76kbby3owlghkjyot", "t1y307y7k55ee6g7kjv1a4721"]
 
 ACCOUNTS = (
     [{"id": "b-gmail-%02d" % n, "provider": "gmail"} for n in range(12)]
@@ -64,6 +68,19 @@ def run(sim, check_mode=False, diff=False, key=API_KEY, v2=True, v2_ids=(V2_ID, 
     return res
 
 
+def v2_accounts(sim, client_id, secret):
+    """Every v2 account of ``client_id``, through the v2 API of the simulator."""
+    out = []
+    while True:
+        resp = requests.get("%s/a/%s/accounts" % (sim.url, client_id), params={"offset": len(out), "limit": 500},
+                            auth=(secret, ""), timeout=10)
+        resp.raise_for_status()
+        page = resp.json()
+        out.extend(page)
+        if len(page) < 500:
+            return out
+
+
 def last_seq(sim):
     log = sim.requests_log()
     return log[-1]["seq"] if log else 0
@@ -96,7 +113,9 @@ def test_first_run_migrates_rerun_changes_nothing(sim):
     again = run(sim, diff=True)
     assert again.rc == 0, again.raw
     assert again.result["changed"] is False and again.result["action"] == "none"
-    assert again.result["scope"]["not_migratable_account_ids"] == ["b-deleted-00"]
+    # the deleted account was tried and failed: mode only_new (the contract) does not select it again
+    assert again.result["scope"]["attempted"] == 1 and again.result["scope"]["selected"] == 0
+    assert again.result["counts"] == first.result["counts"]
     assert sorted(again.result["reauth_required"]["account_ids"]) == PLACEHOLDERS
     assert again.result["diff"]["before"] == again.result["diff"]["after"]
     assert writes(sim, seq) == []
@@ -130,12 +149,19 @@ def test_not_migratable_with_flags_does_not_restart(sim):
     assert first.rc == 0, first.raw
     assert first.result["counts"]["failed"] == 6  # 3 exchange, eas, invalid, deleted
     seq = last_seq(sim)
-    again = run(sim, clone_exchange=False, allow_invalid_grant_creation=False)
+    again = run(sim, clone_exchange=False, allow_invalid_grant_creation=False, mode="all")
     assert again.result["changed"] is False and again.result["scope"]["not_migratable"] == 6
     assert writes(sim, seq) == []
-    # allowing placeholders now makes five of them migratable
-    plan = run(sim, check_mode=True)
+    # they attempted migration: mode only_new (the contract) leaves them, even with placeholders allowed
+    new = run(sim)
+    assert new.result["changed"] is False and new.result["scope"]["attempted"] == 6
+    assert writes(sim, seq) == []
+    # allowing placeholders makes five of them migratable, by mode only_failed
+    plan = run(sim, check_mode=True, mode="only_failed")
     assert plan.result["changed"] is True and plan.result["scope"]["pending"] == 5
+    retried = run(sim, mode="only_failed")
+    assert retried.rc == 0, retried.raw
+    assert retried.result["batches"][0]["counts"] == {"all": 6, "success": 0, "failed": 1, "warning": 5}
 
 
 def test_attaches_to_a_running_job(sim):
@@ -273,3 +299,47 @@ def test_demo_seed_rerun_reports_no_change(sim_us):
     assert again.result["changed"] is False and again.result["action"] == "none"
     assert again.result["reauth_required"]["count"] == first.result["counts"]["warning"]
     assert writes(sim_us, seq) == []
+
+
+def test_demo_acme_chained_batches_count_each_account_once(sim_us):
+    """Issue 10.7: acme as the demo runs it (two pilots cloned one by one, then the batch clone with default
+    flags and no limit, which chains two batches): the counts are the simulator's truth, the report says the
+    same, and the second batch tries no account the first one (or a pilot clone) tried."""
+    link = run_module("nylas_link_apps", {
+        "api_key": ACME_KEY, "api_uri": sim_us.url, "v2_client_id": ACME_V2[0], "v2_client_secret": ACME_V2[1],
+        "v2_api_uri": sim_us.url})
+    assert link.rc == 0, link.raw
+    demo = {"api_key": ACME_KEY, "v2_client_id": ACME_V2[0], "v2_client_secret": ACME_V2[1]}
+    # the demo's two pilot accounts (inventories/demo/host_vars/acme.yml) are cloned one by one first
+    pilots = run_module("nylas_grant_clone", dict(demo, api_uri=sim_us.url, v2_api_uri=sim_us.url,
+                                                  account_ids=ACME_PILOTS))
+    assert pilots.rc == 0, pilots.raw
+    res = run(sim_us, key=ACME_KEY, v2_ids=ACME_V2, **demo)
+    assert res.rc == 0, res.raw
+    app = sim_us.state()["applications"]["app-us-acme"]
+    truth = app["expected"]
+    assert (app["accounts"], truth) == (1200, {"valid": 987, "placeholder": 205, "failed": 8})
+    assert app["grants"]["by_status"] == {"valid": 987, "invalid": 205}
+    assert res.result["counts"] == {"all": 1200, "success": 987, "warning": 205, "failed": 8}
+    assert res.result["reauth_required"]["count"] == 205 and len(res.result["reauth_required"]["account_ids"]) == 205
+    # per-job counts stay under batches: 1000, then the 198 accounts never tried (the pilots were)
+    batches = res.result["batches"]
+    assert [b["counts"]["all"] for b in batches] == [1000, 198]
+    assert sum(b["counts"]["failed"] for b in batches) == 8
+    starts = [e for e in writes(sim_us) if e["path"] == "/v3/migration-tools/snapshot-batch-clone"]
+    assert len(starts) == 2
+    tried = [sim_us.job_accounts(b["clone_job_id"]) for b in batches]
+    assert [len(t) for t in tried] == [1000, 198] and not set(tried[0]) & set(tried[1])
+    assert not set(ACME_PILOTS) & (set(tried[0]) | set(tried[1]))
+    # the accounts the rules say cannot migrate with these flags (deleted in v2) are each tried once: the second
+    # batch tries none of those the first one failed (before the fix it took them again: 1,206 tried)
+    accounts = v2_accounts(sim_us, *ACME_V2)
+    not_migratable = set(a["id"] for a in accounts if clone_outcome(a)[0] == "failed")
+    assert len(accounts) == 1200 and len(not_migratable) == 8
+    failed_first = not_migratable & set(tried[0])
+    assert failed_first and not failed_first & set(tried[1])
+    assert [sum(a in t for t in tried) for a in sorted(not_migratable)] == [1] * 8
+    info = run_module("nylas_migration_info", dict(demo, api_uri=sim_us.url, v2_api_uri=sim_us.url))
+    assert info.rc == 0, info.raw
+    assert info.result["summary"]["by_status"] == {"migrated": 987, "reauth_required": 205, "failed": 8,
+                                                   "not_migrated": 0}

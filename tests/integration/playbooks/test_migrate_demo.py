@@ -131,6 +131,18 @@ def test_change_reports_the_documented_demo_counts(demo_change):
         assert (grants.get("valid", 0), grants.get("invalid", 0)) == documented[app_id], host
 
 
+def test_change_batch_counts_are_the_simulators_truth(demo_change):
+    """Issue 10.7: each pair's batch ``counts`` in summary.json count every account once (acme chains two
+    batches after two pilot clones) and equal the simulator's expected outcomes."""
+    summary = json.loads((demo_change["run"].report_dir / "summary.json").read_text())
+    pairs = {p["application_pair"]: p for p in summary["application_pairs"]}
+    for host, (region, app_id, _client) in DEMO_PAIRS.items():
+        app = demo_change["sims"][region].state()["applications"][app_id]
+        want = {"all": app["accounts"], "success": app["expected"]["valid"],
+                "warning": app["expected"]["placeholder"], "failed": app["expected"]["failed"]}
+        assert {k: int(v) for k, v in pairs[host]["batch"].items()} == want, host
+
+
 def test_change_fires_the_connector_and_job_count_handlers(demo_change):
     out = demo_change["run"].stdout
     assert "RUNNING HANDLER [Report connectors needing setup]" in out

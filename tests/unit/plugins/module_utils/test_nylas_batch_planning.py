@@ -71,12 +71,27 @@ def test_next_batch_decision_chains_without_previous_scope_and_on_attach():
     assert b.next_batch_decision({"action": "attach", "scope": None}, start_plan(5), "m1") == (True, None)
 
 
-def test_next_batch_offset_moves_the_window_in_mode_all_only():
-    assert b.next_batch_offset("all", None, 0) is None
-    assert b.next_batch_offset("all", None, 2) == 2 * b.API_BATCH_LIMIT
-    assert b.next_batch_offset("all", 10, 1) == 10 + b.API_BATCH_LIMIT
-    assert b.next_batch_offset("only_new", 10, 3) == 10
-    assert b.next_batch_offset("only_failed", None, 3) is None
+def entry(failed=0, all_=0):
+    return {"snapshot_job_id": "s", "clone_job_id": "m", "outcome": "partial",
+            "counts": {"all": all_, "success": 0, "failed": failed, "warning": 0}}
+
+
+def test_next_batch_offset_mode_all_moves_past_the_windows_done():
+    assert b.next_batch_offset("all", None, []) is None
+    assert b.next_batch_offset("all", None, [entry(), entry()]) == 2 * b.API_BATCH_LIMIT
+    assert b.next_batch_offset("all", 10, [entry()]) == 10 + b.API_BATCH_LIMIT
+
+
+def test_next_batch_offset_only_new_stays_as_the_tried_accounts_leave_the_selection():
+    assert b.next_batch_offset("only_new", 10, [entry(failed=3)] * 3) == 10
+    assert b.next_batch_offset("only_new", None, [entry(failed=3)]) is None
+
+
+def test_next_batch_offset_only_failed_skips_the_accounts_that_failed_again():
+    assert b.next_batch_offset("only_failed", None, []) is None
+    assert b.next_batch_offset("only_failed", None, [entry(failed=0)]) is None
+    assert b.next_batch_offset("only_failed", None, [entry(failed=4), entry(failed=2)]) == 6
+    assert b.next_batch_offset("only_failed", 5, [entry(failed=4)]) == 9
 
 
 def test_batch_job_ids_from_the_job_or_its_partner():
@@ -136,3 +151,114 @@ def test_final_outcome():
     assert b.final_outcome([{"outcome": "partial"}, {"outcome": "completed"}], "completed") == "partial"
     assert b.final_outcome([{"outcome": "completed"}, {"outcome": "completed"}], "completed") == "completed"
     assert b.final_outcome([], "running") == "running"
+
+
+# -- attempted accounts, coverage and distinct counts (issue 10.7) ------------------------------
+
+def acc(account_id, provider="gmail", linked_at=None, **extra):
+    out = {"id": account_id, "provider": provider, "authentication_type": "oauth", "sync_state": "running",
+           "billing_state": "paid", "linked_at": linked_at}
+    out.update(extra)
+    return out
+
+
+def grant(account_id, status="valid"):
+    return {"id": "g-" + account_id, "account_id": account_id, "grant_status": status}
+
+
+def timed(job_id, created, **counts):
+    out = job(job_id, **counts)
+    out["created_at"] = out["updated_at"] = created
+    return out
+
+
+def test_select_batch_accounts_only_new_leaves_out_attempted_accounts():
+    accounts = [acc("a"), acc("b"), acc("c"), acc("d")]
+    grants = {"a": grant("a")}
+    ids = [a["id"] for a in b.select_batch_accounts(accounts, grants, "only_new", attempted={"b"})]
+    assert ids == ["c", "d"]
+    ids = [a["id"] for a in b.select_batch_accounts(accounts, grants, "only_new", limit=1, offset=1, attempted={"b"})]
+    assert ids == ["d"]
+    # only_failed and all do not use it
+    assert len(b.select_batch_accounts(accounts, grants, "only_failed", attempted={"b"})) == 3
+    assert len(b.select_batch_accounts(accounts, grants, "all", attempted={"b"})) == 4
+
+
+def test_attempted_without_grant_covered_accounts_without_a_grant():
+    accounts = [acc("a"), acc("b"), acc("c")]
+    assert b.attempted_without_grant(accounts, {"a": grant("a")}, [], covered=["a", "b"]) == {"b"}
+    assert b.attempted_without_grant(accounts, {}, []) == set()
+
+
+def test_attempted_without_grant_needs_a_failing_job_created_after_the_link_and_a_rule():
+    deleted = acc("d", linked_at=150, billing_state="deleted")
+    reauth = acc("r", "exchange", linked_at=150, authentication_type="password")
+    fine = acc("f", linked_at=150)
+    accounts = [deleted, reauth, fine]
+    failing = [timed("m1", 200, failed=1)]
+    # strictest flags (the report's rule): the deleted and the re-auth account; never the one that clones
+    assert b.attempted_without_grant(accounts, {}, failing) == {"d", "r"}
+    # the run's own flags (API defaults: placeholders allowed): one failure reported cannot be both accounts,
+    # so only the one that fails with these flags too (the deleted one) is taken as attempted
+    assert b.attempted_without_grant(accounts, {}, failing, None, None) == {"d"}
+    # two failures reported: enough for both, the re-auth account failed under stricter flags
+    assert b.attempted_without_grant(accounts, {}, [timed("m1", 200, failed=2)], None, None) == {"d", "r"}
+    # the run's own covered accounts use up reported failures too
+    assert b.attempted_without_grant(accounts + [acc("c")], {}, [timed("m1", 200, failed=2)], None, None,
+                                     covered=["c"]) == {"c", "d"}
+    # a job created before the accounts were linked, or one without failures, does not count
+    assert b.attempted_without_grant(accounts, {}, [timed("m0", 100, failed=3)]) == set()
+    assert b.attempted_without_grant(accounts, {}, [timed("m2", 200, success=3)]) == set()
+    # an account with a grant never counts
+    assert b.attempted_without_grant(accounts, {"d": grant("d")}, failing, covered=["d"]) == {"r"}
+
+
+def test_covered_accounts_trusts_the_plan_only_when_the_job_processed_as_many():
+    assert b.covered_accounts(["a", "b"], job("m1", all=2)) == ["a", "b"]
+    assert b.covered_accounts(["a", "b"], job("m1", all=3)) == []
+    assert b.covered_accounts(["a", "b"], None) == []
+    assert b.covered_accounts(None, job("m1", all=0)) == []
+
+
+def test_distinct_counts_counts_each_account_once_by_where_it_stands():
+    accounts = [acc("v"), acc("p"), acc("f"), acc("n"), acc("v")]  # v listed twice
+    grants = {"v": grant("v"), "p": grant("p", "invalid")}
+    counts = b.distinct_counts(accounts, grants, attempted={"f", "v"})
+    assert counts == {"all": 3, "success": 1, "failed": 1, "warning": 1}  # n: never attempted, not counted
+    assert b.distinct_counts([], {}, set()) == {"all": 0, "success": 0, "failed": 0, "warning": 0}
+
+
+def test_distinct_counts_of_two_batches_that_tried_one_account_twice():
+    """The sum of the jobs' counts says 4 accounts and 2 failures; by account it is 3 and 1."""
+    accounts = [acc("a"), acc("b"), acc("x", billing_state="deleted")]
+    batches = [job("m1", all=2, success=1, failed=1), job("m2", all=2, success=1, failed=1)]
+    summed = b.sum_job_counts(b.job_counts(batches[0]), b.job_counts(batches[1]))
+    assert summed == {"all": 4, "success": 2, "failed": 2, "warning": 0}
+    counts = b.distinct_counts(accounts, {"a": grant("a"), "b": grant("b")}, {"x"})
+    assert counts == {"all": 3, "success": 2, "failed": 1, "warning": 0}
+
+
+def test_placeholder_account_ids_in_account_order():
+    accounts = [acc("a"), acc("b"), acc("c")]
+    grants = {"c": grant("c", "invalid"), "a": grant("a", "invalid"), "b": grant("b")}
+    assert b.placeholder_account_ids(accounts, grants) == ["a", "c"]
+
+
+def test_plan_with_covered_accounts_never_selects_them_again():
+    accounts = [acc("a%d" % n) for n in range(5)] + [acc("x", billing_state="deleted")]
+    first = b.plan_batch_clone([], accounts, {}, limit=None)
+    assert first["scope"]["batch_account_ids"] == [a["id"] for a in accounts]
+    # after a batch that covered a0..a2 and x (x failed, an unexplained extra failure too)
+    jobs = [job("m1", all=4, success=3, failed=2)]
+    covered = ["a0", "a1", "a2", "x"]
+    grants = dict((i, grant(i)) for i in ("a0", "a1", "a2"))
+    plan = b.plan_batch_clone(jobs, accounts, grants, covered=covered)
+    assert plan["scope"]["batch_account_ids"] == ["a3", "a4"]
+    assert plan["scope"]["attempted"] == 1 and plan["scope"]["not_migratable"] == 0
+    # the job's failures are the run's own: already counted through covered, not discounted again
+    assert plan["scope"]["already_failed"] == 0 and plan["scope"]["pending"] == 2
+    # the batch window is the API's default limit when limit is not set
+    many = [acc("m%04d" % n) for n in range(b.API_BATCH_LIMIT + 5)]
+    assert len(b.plan_batch_clone([], many, {})["scope"]["batch_account_ids"]) == b.API_BATCH_LIMIT
+    assert b.plan_batch_clone([], many, {}, limit=7, offset=3)["scope"]["batch_account_ids"] == [
+        "m%04d" % n for n in range(3, 10)]

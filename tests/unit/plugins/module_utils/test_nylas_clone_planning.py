@@ -335,8 +335,16 @@ def test_plan_window_applies_after_the_mode():
 
 def test_plan_deleted_and_unknown_accounts_never_pending():
     accounts = [acc("a"), dict(acc("b"), billing_state="deleted"), acc("c", "carrier-pigeon")]
-    plan = p.plan_batch_clone([job("m1", status="partial", failed=2)], accounts, {"a": grant("a")})
+    jobs = [job("m1", status="partial", failed=2)]
+    plan = p.plan_batch_clone(jobs, accounts, {"a": grant("a")}, mode="all")
     assert plan["action"] == "none" and plan["scope"]["not_migratable"] == 2 and plan["scope"]["already_failed"] == 0
+    # only_new: a job that reported failures covered them, so they attempted migration: not selected again
+    plan = p.plan_batch_clone(jobs, accounts, {"a": grant("a")})
+    assert plan["action"] == "none" and plan["scope"]["attempted"] == 2 and plan["scope"]["selected"] == 0
+    assert plan["scope"]["not_migratable"] == 0 and plan["scope"]["already_failed"] == 0
+    # without a finished job they never attempted it: selected, and not migratable
+    plan = p.plan_batch_clone([], accounts, {"a": grant("a")})
+    assert plan["scope"]["attempted"] == 0 and plan["scope"]["not_migratable"] == 2
 
 
 def test_plan_rejects_bad_mode_and_provider():

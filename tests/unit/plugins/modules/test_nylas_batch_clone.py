@@ -127,12 +127,34 @@ def test_chains_batches_until_nothing_is_left(run, warnings):
 
 
 def test_mode_all_chains_with_the_next_window(run):
-    steps = [("completed", "completed", {"all": 2, "success": 2}), ("completed", "completed", {"all": 1, "success": 1})]
-    fake = fake_api(steps=steps, grants_after=[grants_for("a", "b"), grants_for("c")],
-                    accounts=[account("a"), account("b"), account("c")])
+    limit = nylas_batch_clone.API_BATCH_LIMIT
+    accounts = [account("a%04d" % n) for n in range(limit + 1)]
+    ids = [a["id"] for a in accounts]
+    steps = [("completed", "completed", {"all": limit, "success": limit}),
+             ("completed", "completed", {"all": 1, "success": 1})]
+    fake = fake_api(steps=steps, grants_after=[grants_for(*ids[:limit]), grants_for(ids[-1])], accounts=accounts)
     result, failed = run(fake, mode="all")
     assert not failed and len(result["batches"]) == 2
-    assert [w["offset"] for w in starts(fake)] == [None, nylas_batch_clone.API_BATCH_LIMIT]
+    assert [w["offset"] for w in starts(fake)] == [None, limit]
+    assert result["counts"] == {"all": limit + 1, "success": limit + 1, "failed": 0, "warning": 0}
+
+
+def test_chained_counts_are_by_distinct_account(run, warnings):
+    """Issue 10.7: an account tried by two batches counts once; per-job counts stay under batches."""
+    limit = nylas_batch_clone.API_BATCH_LIMIT
+    accounts = [dict(account("a0000"), billing_state="deleted")] + [account("a%04d" % n) for n in range(1, limit + 2)]
+    ids = [a["id"] for a in accounts]
+    # batch 1: the first 1000 accounts, the deleted one fails; batch 2 as a server that tries it again would report
+    steps = [("completed", "partial", {"all": limit, "success": limit - 1, "failed": 1}),
+             ("completed", "partial", {"all": 3, "success": 2, "failed": 1})]
+    fake = fake_api(steps=steps, grants_after=[grants_for(*ids[1:limit]), grants_for(*ids[limit:])],
+                    accounts=accounts)
+    result, failed = run(fake)
+    assert not failed and len(result["batches"]) == 2
+    assert [w["offset"] for w in starts(fake)] == [None, None]
+    assert [b["counts"]["all"] for b in result["batches"]] == [limit, 3]  # each job's own counts
+    assert result["counts"] == {"all": limit + 2, "success": limit + 1, "failed": 1, "warning": 0}
+    assert result["reauth_required"] == {"count": 0, "account_ids": []}
 
 
 def test_no_chaining_when_limit_is_set(run):
@@ -158,6 +180,7 @@ def test_nothing_to_do_when_all_migrated(run):
     assert not failed and result["changed"] is False and result["action"] == "none"
     assert fake.writes() == []
     assert result["reauth_required"] == {"count": 1, "account_ids": ["b"]}
+    assert result["counts"] == {"all": 2, "success": 1, "failed": 0, "warning": 1}  # where the scope stands
     assert result["diff"]["before"] == result["diff"]["after"]
     assert result["progress"] == [] and result["snapshot_job"] is None
 
