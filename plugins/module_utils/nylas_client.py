@@ -1135,6 +1135,79 @@ class NylasV3Client(_BaseClient):
         data = self._data("GET", "/v3/migration-tools/jobs", params=params or None)
         return data if data is not None else []
 
+    def translate_ids(self, v2_account_id, resource_type, next_page_number=None, start_from_timestamp=None,
+                      nylas_ids=None):
+        """Translate one page of v2 object ids of a v2 account into v3 ids.
+
+        Calls ``POST /v3/migration-tools/translate`` with the JSON body ``resource_type``,
+        ``v2_account_id`` and, only when not None, ``next_page_number``, ``start_from_timestamp``
+        (unix seconds: objects created after it) and ``nylas_ids``. Needs the v2/v3 link; 20
+        requests/s per application (the shared limiter paces it).
+
+        Translating changes nothing at Nylas, so unlike other POSTs a timeout, dropped connection or
+        502/503/504 is retried (up to ``max_retries``, jittered back-off) even after the request was
+        sent; 429s are retried by the request core as for every request.
+
+        Args:
+            v2_account_id: the v2 account id.
+            resource_type: messages, drafts, threads, contacts, contactgroups, events, calendars or folders.
+            next_page_number: the page to ask for (a previous answer's ``next_page_number``); None for the first.
+            start_from_timestamp: int unix seconds, or None.
+            nylas_ids: a list of v2 ids to translate, or None for all.
+
+        Returns:
+            The envelope's ``data`` dict (``v2_application_id``, ``v2_account_id``, ``resource_type``,
+            ``next_page_number`` while more remain) with ``translations`` always set to the list of
+            ``{"v2_resource_id", "v3_resource_id"}``: the contract requires the list under ``ids`` but
+            describes it as ``translations``; whichever the server sends is accepted.
+
+        Raises:
+            NylasConfigError: an empty account id or resource type.
+            NylasAPIError: as ``request`` (400 for an unknown resource type, an account of another
+                application, an Outlook account or a missing link); ``unexpected_response`` when
+                ``data`` holds no list of translations.
+            NylasCheckModeError: on a read-only client (it is a POST).
+        """
+        self._segment(v2_account_id, "v2_account_id")
+        self._segment(resource_type, "resource_type")
+        body = {"resource_type": resource_type, "v2_account_id": v2_account_id}
+        if next_page_number is not None:
+            body["next_page_number"] = next_page_number
+        if start_from_timestamp is not None:
+            body["start_from_timestamp"] = start_from_timestamp
+        if nylas_ids is not None:
+            body["nylas_ids"] = list(nylas_ids)
+        path = "/v3/migration-tools/translate"
+        retry = 0
+        while True:
+            try:
+                envelope = self.request("POST", path, json=body)
+                break
+            except NylasAPIError as exc:
+                transient = exc.outcome_unknown and (exc.status is None or exc.status in RETRYABLE_STATUS)
+                if not transient or retry >= self.max_retries:
+                    raise
+                self._sleep(backoff_delay(retry, rand=self._random))
+                retry += 1
+        data = envelope.get("data")
+        items = None
+        if isinstance(data, dict):
+            items = data.get("translations")
+            if items is None:
+                items = data.get("ids")
+        if not isinstance(items, list):
+            raise self._error(
+                "expected data.translations (or data.ids) to be a list of translations",
+                error_type="unexpected_response",
+                request_id=envelope.get("request_id"),
+                method="POST",
+                path=path,
+            )
+        data = dict(data)
+        data.pop("ids", None)
+        data["translations"] = items
+        return data
+
 
 # --------------------------------------------------------------------------------------------------
 # v2
