@@ -372,12 +372,15 @@ def _register_v3(app):
     @app.post("/v3/migration-tools/translate")
     def translate_ids():
         body = _json_body(None)
+        if isinstance(body, dict):
+            # The request log names the page of which account and type was asked, refused ones included
+            # (only these members: never one that could be secret).
+            g.log_detail = {"v2_account_id": body.get("v2_account_id"), "resource_type": body.get("resource_type"),
+                            "page": body.get("next_page_number", 1), "since": body.get("start_from_timestamp"),
+                            "nylas_ids": len(body["nylas_ids"]) if isinstance(body.get("nylas_ids"), list) else None,
+                            "translations": None}
         data = sim().backend.translate(g.app_id, body)
-        # Which page of which account and type was asked (never a body member that could be secret).
-        g.log_detail = {"v2_account_id": data["v2_account_id"], "resource_type": data["resource_type"],
-                        "page": body.get("next_page_number", 1), "since": body.get("start_from_timestamp"),
-                        "nylas_ids": len(body["nylas_ids"]) if isinstance(body.get("nylas_ids"), list) else None,
-                        "translations": len(data["translations"])}
+        g.log_detail["translations"] = len(data["translations"])
         return envelope(data)
 
     @app.get("/v3/migration-tools/jobs")

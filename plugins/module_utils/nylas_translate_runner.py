@@ -26,6 +26,7 @@ import csv
 import io
 import os
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
@@ -190,7 +191,10 @@ def translate_unit(client, output, account, resource_type, page, since, skipped,
 
 
 def translate_pending(client, output, pending, since, concurrency, skipped=None, stop_on_failure=False):
-    """Translate the pending account/type pairs with up to ``concurrency`` workers.
+    """Translate the pending account/type pairs, concurrently across accounts.
+
+    One worker takes one account at a time and fetches its types in order (so an account the API
+    refuses is asked once, not once per type); up to ``concurrency`` accounts are fetched at once.
 
     Args:
         client: a ``NylasV3Client`` (its limiter is shared by the workers).
@@ -208,26 +212,30 @@ def translate_pending(client, output, pending, since, concurrency, skipped=None,
     stop = threading.Event()
     totals = {"requests": 0, "rows": 0, "failures": [], "skipped": skipped}
     lock = threading.Lock()
+    by_account = OrderedDict()
+    for item in pending:
+        by_account.setdefault(item[0]["account_id"], []).append(item)
 
-    def work(item):
-        account, resource_type, page = item
-        pages, rows, failure = translate_unit(client, output, account, resource_type, page, since, skipped, stop)
-        with lock:
-            totals["requests"] += pages
-            totals["rows"] += rows
-            if failure is not None:
-                totals["failures"].append(failure)
-                if stop_on_failure:
-                    stop.set()
+    def work(items):
+        for account, resource_type, page in items:
+            pages, rows, failure = translate_unit(client, output, account, resource_type, page, since, skipped, stop)
+            with lock:
+                totals["requests"] += pages
+                totals["rows"] += rows
+                if failure is not None:
+                    totals["failures"].append(failure)
+                    if stop_on_failure:
+                        stop.set()
 
-    if not pending:
+    groups = list(by_account.values())
+    if not groups:
         return totals
-    workers = max(1, min(int(concurrency), len(pending)))
+    workers = max(1, min(int(concurrency), len(groups)))
     if workers == 1:
-        for item in pending:
-            work(item)
+        for items in groups:
+            work(items)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(work, pending))
+            list(pool.map(work, groups))
     totals["failures"].sort(key=lambda f: (f["account_id"], f["resource_type"]))
     return totals

@@ -76,7 +76,7 @@ options:
     description:
       - Fail the task when a page could not be fetched (other than the skips listed above). The
         pages already fetched are kept; a re-run continues from them.
-      - With V(false) the task succeeds, the failures are in RV(failed), and the mapping files are
+      - With V(false) the task succeeds, the failures are in RV(failures), and the mapping files are
         not written until every pair is complete.
     type: bool
     default: true
@@ -197,7 +197,7 @@ skipped_counts:
   returned: always
   type: dict
   sample: {"outlook_provider": 3, "no_grant": 1}
-failed:
+failures:
   description: Account/type pairs whose pages could not be fetched by this run (a re-run continues them).
   returned: always
   type: list
@@ -356,7 +356,7 @@ def run_module():
             requests=requests,
             skipped=sorted(skipped.values(), key=lambda s: s["account_id"]),
             skipped_counts=_count_reasons(skipped),
-            failed=failures,
+            failures=failures,
             plan=plan_out,
             msg=msg,
             **summarize([a for a in plan["accounts"] if a["account_id"] not in skipped], resource_types, state)

@@ -129,6 +129,10 @@ def test_request_log_names_account_type_and_page(api):
     entry = api.ctx.log.entries(path=PATH)[-1]
     assert entry["detail"] == {"v2_account_id": "acc-big", "resource_type": "messages", "page": 2, "since": None,
                                "nylas_ids": None, "translations": 3000}
+    translate(api, resource_type="messages", v2_account_id="acc-outlook")
+    entry = api.ctx.log.entries(path=PATH)[-1]
+    assert entry["status"] == 400 and entry["detail"]["v2_account_id"] == "acc-outlook"
+    assert entry["detail"]["translations"] is None
 
 
 def test_translate_is_under_the_migration_rate_limit(make_api, write_seed):
