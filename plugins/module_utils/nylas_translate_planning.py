@@ -136,7 +136,8 @@ def select_accounts(grants, account_ids=None, v2_accounts=None):
     Args:
         grants: v3 grants of the application (dicts with ``id``, ``account_id``, ``grant_status``,
             ``provider``); grants without ``account_id`` (not migrated from v2) are ignored.
-        account_ids: the requested v2 account ids, or None for every account with a ``valid`` grant.
+        account_ids: the requested v2 account ids, or None for every account with a ``valid`` grant
+            (the accounts whose grant is a placeholder are then skipped, ``grant_not_valid``).
         v2_accounts: v2 account objects (``id``, ``provider``) when the v2 reads answered, else None;
             used only to skip Outlook accounts before asking.
 
@@ -162,7 +163,7 @@ def select_accounts(grants, account_ids=None, v2_accounts=None):
         if grant is None:
             reason = SKIP_NO_GRANT
         elif not explicit and grant.get("grant_status") != "valid":
-            continue  # the default selection is the valid grants; placeholders are not listed as skipped
+            reason = SKIP_NOT_VALID  # by default only valid grants; a placeholder is translated when named
         elif v2_provider.get(account_id) in UNTRANSLATABLE_V2_PROVIDERS:
             reason = SKIP_OUTLOOK
         if reason is not None:

@@ -19,11 +19,13 @@ description:
     columns C(v2_id,v3_id,account_id,grant_id,resource_type) and a header line, ready to load into a
     database. Files are mode 0600 and folders 0700.
   - The accounts are those of O(account_ids), or by default every v2 account with a C(valid) v3 grant
-    (read with C(GET /v3/grants)). Accounts that cannot be translated are skipped and listed in
-    RV(skipped) with a reason; the module does not fail for them. C(no_grant) the account has no v3
-    grant; C(grant_not_valid) its grant is a placeholder (only when named in O(account_ids) is it
-    translated); C(outlook_provider) Nylas does not translate accounts whose v2 provider is Outlook
-    (known before asking when the v2 reads answer, else from the API's refusal).
+    (read with C(GET /v3/grants)).
+  - Accounts that are not translated are listed in RV(skipped) with a reason, and counted in
+    RV(skipped_counts); the module does not fail for them. C(no_grant), the account has no v3 grant.
+    C(grant_not_valid), its grant is a placeholder the user must re-authenticate (skipped by default,
+    translated when named in O(account_ids)). C(outlook_provider), Nylas does not translate accounts
+    whose v2 provider is Outlook (known before asking when the v2 reads answer, else from the API's
+    refusal, which is remembered).
   - IMAP folders are answered by name; the module writes their v3 id, the base64 of
     C(v0:<grant_id>:<folder name>), as Nylas documents.
   - Pages of up to 3,000 translations are fetched concurrently across accounts (O(concurrency)

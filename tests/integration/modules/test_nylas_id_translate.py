@@ -141,6 +141,7 @@ def test_full_translation_of_a_pair_then_nothing_to_do(sim, tmp_path):
     assert first.rc == 0, first.raw[-2000:]
     res = first.result
     assert res["changed"] is True and res["failures"] == [] and res["accounts"] == 4
+    assert [(s["account_id"], s["reason"]) for s in res["skipped"]] == [("acc-outlook", "grant_not_valid")]
     expected = dict((t, sum(expected_rows(a, t) for a in MIGRATED)) for t in ALL_TYPES)
     assert res["translations"] == expected
     # 4 accounts x 8 types, plus the extra pages of acc-gmail-big: messages 3 pages, threads 2

@@ -64,7 +64,7 @@ def test_default_selection_is_every_valid_grant_sorted():
     accounts, skipped = p.select_accounts(grants)
     assert accounts == [{"account_id": "a", "grant_id": "g-a", "provider": "imap"},
                         {"account_id": "b", "grant_id": "g-b", "provider": "google"}]
-    assert skipped == []
+    assert skipped == [{"account_id": "c", "reason": p.SKIP_NOT_VALID, "message": p.SKIP_REASONS[p.SKIP_NOT_VALID]}]
 
 
 def test_explicit_selection_keeps_placeholders_and_skips_accounts_without_grant():
