@@ -20,7 +20,7 @@ description:
     database. Files are mode 0600 and folders 0700.
   - The accounts are those of O(account_ids), or by default every v2 account with a C(valid) v3 grant
     (read with C(GET /v3/grants)).
-  - Accounts that are not translated are listed in RV(skipped) with a reason, and counted in
+  - Accounts that are not translated are listed in RV(skipped_accounts) with a reason, and counted in
     RV(skipped_counts); the module does not fail for them. C(no_grant), the account has no v3 grant.
     C(grant_not_valid), its grant is a placeholder the user must re-authenticate (skipped by default,
     translated when named in O(account_ids)). C(outlook_provider), Nylas does not translate accounts
@@ -174,7 +174,7 @@ pages:
   returned: always
   type: int
   sample: 7912
-skipped:
+skipped_accounts:
   description: Accounts not translated, with the reason (C(no_grant), C(grant_not_valid), C(outlook_provider)) and a message.
   returned: always
   type: list
@@ -356,7 +356,7 @@ def run_module():
             files=[output.mapping_path(t) for t in resource_types if os.path.exists(output.mapping_path(t))],
             accounts=len([a for a in plan["accounts"] if a["account_id"] not in skipped]),
             requests=requests,
-            skipped=sorted(skipped.values(), key=lambda s: s["account_id"]),
+            skipped_accounts=sorted(skipped.values(), key=lambda s: s["account_id"]),
             skipped_counts=_count_reasons(skipped),
             failures=failures,
             plan=plan_out,

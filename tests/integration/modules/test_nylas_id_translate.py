@@ -141,7 +141,7 @@ def test_full_translation_of_a_pair_then_nothing_to_do(sim, tmp_path):
     assert first.rc == 0, first.raw[-2000:]
     res = first.result
     assert res["changed"] is True and res["failures"] == [] and res["accounts"] == 4
-    assert [(s["account_id"], s["reason"]) for s in res["skipped"]] == [("acc-outlook", "grant_not_valid")]
+    assert [(s["account_id"], s["reason"]) for s in res["skipped_accounts"]] == [("acc-outlook", "grant_not_valid")]
     expected = dict((t, sum(expected_rows(a, t) for a in MIGRATED)) for t in ALL_TYPES)
     assert res["translations"] == expected
     # 4 accounts x 8 types, plus the extra pages of acc-gmail-big: messages 3 pages, threads 2
@@ -276,10 +276,10 @@ def test_outlook_accounts_are_skipped_with_a_reason(sim, tmp_path, v2):
     res = run(sim, dest, v2=v2, account_ids=["acc-outlook", "acc-imap", "acc-not-migrated"],
               resource_types=["messages", "folders"])
     assert res.rc == 0, res.raw[-2000:]
-    skipped = dict((s["account_id"], s["reason"]) for s in res.result["skipped"])
+    skipped = dict((s["account_id"], s["reason"]) for s in res.result["skipped_accounts"])
     assert skipped == {"acc-outlook": "outlook_provider", "acc-not-migrated": "no_grant"}
     assert res.result["skipped_counts"] == {"outlook_provider": 1, "no_grant": 1}
-    assert "Outlook" in [s for s in res.result["skipped"] if s["account_id"] == "acc-outlook"][0]["message"]
+    assert "Outlook" in [s for s in res.result["skipped_accounts"] if s["account_id"] == "acc-outlook"][0]["message"]
     outlook_asked = [e for e in translate_requests(sim, seq) if e["detail"]["v2_account_id"] == "acc-outlook"]
     assert len(outlook_asked) == (0 if v2 else 1)
     assert res.result["accounts"] == 1
