@@ -367,3 +367,26 @@ def summarize(accounts, resource_types, state):
             pages += len(by_page)
     return {"translations": rows, "pages": pages}
 
+
+def count_skip_reasons(entries):
+    """Skipped accounts per reason: ``{reason: count}`` of skip entries."""
+    counts = {}
+    for entry in entries:
+        counts[entry["reason"]] = counts.get(entry["reason"], 0) + 1
+    return counts
+
+
+def first_failure_fields(failures):
+    """The failure fields of a failed run from its first failure: ``msg``, ``status``, ``error_type``, ``request_id``.
+
+    Args:
+        failures: the runner's failures (``account_id``, ``resource_type``, ``message``, ``status``, ...).
+    """
+    first = failures[0]
+    return {
+        "msg": "Failed to translate the %s of account %s: %s" % (first["resource_type"], first["account_id"],
+                                                                  first["message"]),
+        "status": first.get("status"),
+        "error_type": first.get("error_type"),
+        "request_id": first.get("request_id"),
+    }

@@ -94,6 +94,7 @@ attributes:
         are set, only if no checkpoint holds the plan already.
   diff_mode:
     support: none
+    description: The mapping files are new local files; there is no state to show before and after.
 notes:
   - Run it after the batch clone, then again with O(since) just before the cutover for the objects
     created in the meantime.
@@ -273,7 +274,9 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_translate_pl
     assembled_key,
     assembled_line,
     check_resource_types,
+    count_skip_reasons,
     estimate,
+    first_failure_fields,
     parse_since,
     pending_work,
     plan_line,
@@ -357,7 +360,7 @@ def run_module():
             accounts=len([a for a in plan["accounts"] if a["account_id"] not in skipped]),
             requests=requests,
             skipped_accounts=sorted(skipped.values(), key=lambda s: s["account_id"]),
-            skipped_counts=_count_reasons(skipped),
+            skipped_counts=count_skip_reasons(skipped.values()),
             failures=failures,
             plan=plan_out,
             msg=msg,
@@ -380,7 +383,8 @@ def run_module():
                          "%d account/type pair(s) failed; the pages fetched are kept and a re-run continues them"
                          % len(failures))
             if params["fail_on_error"]:
-                module.fail_json(**dict(res, **_first_error(failures)))
+                res.update(first_failure_fields(failures))
+                module.fail_json(**res)
             module.warn(res["msg"])
             module.exit_json(**res)
         key = assembled_key(active, resource_types)
@@ -393,20 +397,6 @@ def run_module():
     msg = "%d page(s) translated for %d account(s); %d account(s) skipped" % (
         totals["requests"], len(active), len(skipped))
     module.exit_json(**result(state, totals["requests"], [], bool(totals["requests"]) or assemble, msg))
-
-
-def _count_reasons(skipped):
-    counts = {}
-    for entry in skipped.values():
-        counts[entry["reason"]] = counts.get(entry["reason"], 0) + 1
-    return counts
-
-
-def _first_error(failures):
-    first = failures[0]
-    return dict(status=first.get("status"), error_type=first.get("error_type"), request_id=first.get("request_id"),
-                msg="Failed to translate the %s of account %s: %s" % (first["resource_type"], first["account_id"],
-                                                                       first["message"]))
 
 
 def main():

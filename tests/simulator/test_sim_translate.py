@@ -138,7 +138,7 @@ def test_request_log_names_account_type_and_page(api):
 def test_translate_is_under_the_migration_rate_limit(make_api, write_seed):
     api = make_api(seed=seed_with_objects(write_seed), key=TEST_KEY, rate_limit_migration=20)
     api.post("/v3/migration-tools/link-v2v3-apps", headers=link_headers(TEST_KEY, TEST_V2))
-    statuses = [translate(api, resource_type="calendars", v2_account_id="acc-imap").status_code for _ in range(25)]
+    statuses = [translate(api, resource_type="calendars", v2_account_id="acc-imap").status_code for _n in range(25)]
     assert 429 in statuses and statuses.count(200) <= 20
 
 

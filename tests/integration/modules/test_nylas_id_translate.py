@@ -26,7 +26,7 @@ import requests
 import yaml
 
 from simulator import translate as simtr
-from tests.integration.module_runner import MODULE_PACKAGE, _parse, collections_root, run_module
+from tests.integration.module_runner import MODULE_PACKAGE, collections_root, run_module
 
 MODULE = "nylas_id_translate"
 API_KEY = "nyk_sim_it_translate_TEST_NOT_A_REAL_KEY"
@@ -65,6 +65,11 @@ def seed(tmp_path):
 @pytest.fixture
 def sim(sim_factory, tmp_path):
     """A us simulator whose pair is linked and migrated (valid grants, an Outlook placeholder, a failure)."""
+    return start_migrated(sim_factory, tmp_path)
+
+
+def start_migrated(sim_factory, tmp_path):
+    """Start a us simulator with the seed of this file, link the pair and batch clone it; return the simulator."""
     sim = sim_factory("us", seed=seed(tmp_path))
     auth = {"Authorization": "Bearer %s" % API_KEY}
     basic = base64.b64encode(("%s:%s" % (V2_ID, V2_SECRET)).encode()).decode()

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
 import yaml
 
-from tests.integration.modules.test_nylas_id_translate import API_KEY, V2_SECRET
-from tests.integration.modules.test_nylas_id_translate import sim as migrated_sim  # noqa: F401  (fixture)
+from tests.integration.modules.test_nylas_id_translate import API_KEY, V2_SECRET, start_migrated
 from tests.integration.playbooks.playbook_runner import (
     ANSIBLE_PLAYBOOK,
     REPO_ROOT,
@@ -22,6 +22,12 @@ from tests.integration.playbooks.playbook_runner import (
 )
 
 PLAYBOOK = REPO_ROOT / "playbooks" / "translate.yml"
+
+
+@pytest.fixture
+def migrated_sim(sim_factory, tmp_path):
+    """A simulator whose pair is linked and migrated (the seed of the module tests)."""
+    return start_migrated(sim_factory, tmp_path)
 
 
 def inventory(tmp_path, sim):
@@ -42,7 +48,7 @@ def play(tmp_path, sim, *extra):
     return proc.returncode, out, parse_recap(proc.stdout)
 
 
-def test_plan_translate_rerun(migrated_sim, tmp_path):  # noqa: F811  (the fixture)
+def test_plan_translate_rerun(migrated_sim, tmp_path):
     rc, out, recap = play(tmp_path, migrated_sim, "--check")
     assert rc == 0, out[-3000:]
     assert "4 account(s), 32 account/type pair(s) to translate" in out

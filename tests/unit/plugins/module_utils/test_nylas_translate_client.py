@@ -83,8 +83,8 @@ def test_an_answer_without_a_list_is_an_unexpected_response(rsps, client, body):
 
 
 def test_a_post_that_changes_nothing_is_retried_after_a_5xx_or_a_dropped_connection(rsps, client, sleeps):
-    rsps.add(responses.POST, URL, status=503, json={"request_id": "r1", "error": {"type": "internal_error",
-                                                                                     "message": "busy"}})
+    busy = {"request_id": "r1", "error": {"type": "internal_error", "message": "busy"}}
+    rsps.add(responses.POST, URL, status=503, json=busy)
     rsps.add(responses.POST, URL, body=requests.exceptions.ConnectionError("connection reset by peer"))
     rsps.add(responses.POST, URL, json=data())
     assert client.translate_ids("acc", "messages")["translations"] == [PAIR]
@@ -93,8 +93,8 @@ def test_a_post_that_changes_nothing_is_retried_after_a_5xx_or_a_dropped_connect
 
 def test_retries_are_capped_by_max_retries(rsps, client):
     for _n in range(4):
-        rsps.add(responses.POST, URL, status=502, json={"request_id": "r", "error": {"type": "internal_error",
-                                                                                      "message": "bad gateway"}})
+        bad_gateway = {"request_id": "r", "error": {"type": "internal_error", "message": "bad gateway"}}
+        rsps.add(responses.POST, URL, status=502, json=bad_gateway)
     with pytest.raises(NylasAPIError) as err:
         client.translate_ids("acc", "messages")
     assert err.value.status == 502 and len(rsps.calls) == 3  # 1 + max_retries

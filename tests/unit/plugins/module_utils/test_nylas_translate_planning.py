@@ -182,3 +182,13 @@ def test_rows_for_page():
     google = dict(imap, provider="google")
     assert p.rows_for_page(google, "folders", page[:1]) == [["v2a", "INBOX", "a", "g1", "folders"]]
     assert p.rows_for_page(google, "folders", None) == []
+
+
+def test_count_skip_reasons_and_first_failure_fields():
+    entries = [p.skip_entry("a", p.SKIP_OUTLOOK), p.skip_entry("b", p.SKIP_NO_GRANT), p.skip_entry("c", p.SKIP_OUTLOOK)]
+    assert p.count_skip_reasons(entries) == {p.SKIP_OUTLOOK: 2, p.SKIP_NO_GRANT: 1}
+    assert p.count_skip_reasons([]) == {}
+    failures = [{"account_id": "a", "resource_type": "events", "message": "HTTP 500: boom", "status": 500,
+                 "error_type": "internal_error", "request_id": "r1"}, {"account_id": "b"}]
+    assert p.first_failure_fields(failures) == {"msg": "Failed to translate the events of account a: HTTP 500: boom",
+                                                "status": 500, "error_type": "internal_error", "request_id": "r1"}
