@@ -383,9 +383,9 @@ def first_failure_fields(failures):
         failures: the runner's failures (``account_id``, ``resource_type``, ``message``, ``status``, ...).
     """
     first = failures[0]
+    what = (first["resource_type"], first["account_id"], first["message"])
     return {
-        "msg": "Failed to translate the %s of account %s: %s" % (first["resource_type"], first["account_id"],
-                                                                  first["message"]),
+        "msg": "Failed to translate the %s of account %s: %s" % what,
         "status": first.get("status"),
         "error_type": first.get("error_type"),
         "request_id": first.get("request_id"),

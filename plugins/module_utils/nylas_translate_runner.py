@@ -147,7 +147,7 @@ def _error_fields(error):
     }
 
 
-def translate_unit(client, output, account, resource_type, page, since, skipped, stop):
+def translate_unit(client, output, account, resource_type, page, since, skipped):
     """Fetch the pages of one account and type from ``page`` on; return ``(pages, rows, failure)``.
 
     Calls ``client.translate_ids`` (``POST /v3/migration-tools/translate``) once per page; writes
@@ -162,7 +162,7 @@ def translate_unit(client, output, account, resource_type, page, since, skipped,
     account_id = account["account_id"]
     fetched = rows_total = 0
     while page is not None:
-        if stop.is_set() or account_id in skipped:
+        if account_id in skipped:
             return fetched, rows_total, None
         try:
             data = client.translate_ids(account_id, resource_type, next_page_number=None if page == 1 else page,
@@ -190,7 +190,7 @@ def translate_unit(client, output, account, resource_type, page, since, skipped,
     return fetched, rows_total, None
 
 
-def translate_pending(client, output, pending, since, concurrency, skipped=None, stop_on_failure=False):
+def translate_pending(client, output, pending, since, concurrency, skipped=None):
     """Translate the pending account/type pairs, concurrently across accounts.
 
     One worker takes one account at a time and fetches its types in order (so an account the API
@@ -203,13 +203,11 @@ def translate_pending(client, output, pending, since, concurrency, skipped=None,
         since: ``start_from_timestamp`` or None.
         concurrency: workers (>= 1).
         skipped: ``{account_id: skip entry}`` already known (updated in place).
-        stop_on_failure: stop handing out work after the first failure.
 
     Returns:
         ``{"requests": pages fetched, "rows": rows written, "failures": [...], "skipped": {...}}``.
     """
     skipped = {} if skipped is None else skipped
-    stop = threading.Event()
     totals = {"requests": 0, "rows": 0, "failures": [], "skipped": skipped}
     lock = threading.Lock()
     by_account = OrderedDict()
@@ -218,14 +216,12 @@ def translate_pending(client, output, pending, since, concurrency, skipped=None,
 
     def work(items):
         for account, resource_type, page in items:
-            pages, rows, failure = translate_unit(client, output, account, resource_type, page, since, skipped, stop)
+            pages, rows, failure = translate_unit(client, output, account, resource_type, page, since, skipped)
             with lock:
                 totals["requests"] += pages
                 totals["rows"] += rows
                 if failure is not None:
                     totals["failures"].append(failure)
-                    if stop_on_failure:
-                        stop.set()
 
     groups = list(by_account.values())
     if not groups:
