@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests of nylas_id_translate: main() with patched arguments and the fake v3 client.
 
-``FakeNylas`` (shared by the module tests) holds the grants; the translate pages come from a table
-given to :func:`install` (the HTTP of translate is covered by the client and integration tests).
+``FakeNylas`` (shared by the module tests) holds the grants and the translate pages (HTTP is covered
+by the client and integration tests).
 """
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ import os
 
 import pytest
 
-from ansible_collections.nylas.migration.plugins.module_utils import nylas_module
 from ansible_collections.nylas.migration.plugins.modules import nylas_id_translate
 from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import (
     API_KEY,
     FakeNylas,
-    FakeV3Client,
     api_error,
     assert_no_secret,
     grant,
@@ -24,33 +22,11 @@ from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_c
 )
 
 
-def install(monkeypatch, fake, pages):
-    """Install ``fake`` with a ``translate_ids`` answering ``pages[(account, type)]`` (lists of pairs)."""
-
-    class TranslatingClient(FakeV3Client):
-        def translate_ids(self, account_id, resource_type, next_page_number=None, start_from_timestamp=None,
-                          nylas_ids=None):
-            page = next_page_number or 1
-            self._write("translate_ids", account_id, resource_type, page, start_from_timestamp)  # a POST
-            table = pages.get((account_id, resource_type), [[]])
-            out = {"translations": [{"v2_resource_id": a, "v3_resource_id": b} for a, b in table[page - 1]]}
-            if page < len(table):
-                out["next_page_number"] = page + 1
-            return out
-
-    fake.install(monkeypatch)
-
-    def client(module):
-        return TranslatingClient(fake, read_only=module.check_mode)
-
-    monkeypatch.setattr(nylas_module.NylasModule, "client", property(client))
-    return fake
-
-
 @pytest.fixture
 def run(monkeypatch, capsys, tmp_path):
     def _run(fake, pages, check_mode=False, **args):
-        install(monkeypatch, fake, pages)
+        fake.translations = pages
+        fake.install(monkeypatch)
         args.setdefault("api_key", API_KEY)
         args.setdefault("dest", str(tmp_path / "out"))
         rc, result, raw = run_module(nylas_id_translate.main, args, capsys, check_mode=check_mode)
