@@ -368,6 +368,23 @@ def summarize(accounts, resource_types, state):
     return {"translations": rows, "pages": pages}
 
 
+def merge_skips(planned, state):
+    """Every skipped account: those of the plan, then those the API refused (from the checkpoint state).
+
+    Returns:
+        ``{account_id: skip entry}`` (see :func:`skip_entry`); the plan's entry wins for an account in both.
+    """
+    skipped = dict((entry["account_id"], entry) for entry in planned or ())
+    for account_id, (reason, message) in state["skipped"].items():
+        skipped.setdefault(account_id, skip_entry(account_id, reason, message))
+    return skipped
+
+
+def active_accounts(plan, skipped):
+    """The plan's accounts that are not skipped (``skipped``: a container of account ids), in plan order."""
+    return [a for a in plan["accounts"] if a["account_id"] not in skipped]
+
+
 def count_skip_reasons(entries):
     """Skipped accounts per reason: ``{reason: count}`` of skip entries."""
     counts = {}

@@ -271,12 +271,14 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors impor
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_translate_planning import (
     RESOURCE_TYPES,
+    active_accounts,
     assembled_key,
     assembled_line,
     check_resource_types,
     count_skip_reasons,
     estimate,
     first_failure_fields,
+    merge_skips,
     parse_since,
     pending_work,
     plan_line,
@@ -284,7 +286,6 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_translate_pl
     reusable_plan,
     select_accounts,
     set_subdir,
-    skip_entry,
     summarize,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_translate_runner import (
@@ -338,13 +339,11 @@ def run_module():
     except PlanningError as e:
         module.fail_json(msg=str(e), changed=False)
 
-    output = OutputSet(os.path.join(params["dest"], set_subdir(since)) if since is not None else params["dest"])
+    output = OutputSet(os.path.join(params["dest"], set_subdir(since)))
     plan, new_plan = read_plan(module, output, plan_request(params["account_ids"], since))
     state = output.read_state()
-    skipped = dict((s["account_id"], s) for s in plan["skipped"])
-    for account_id, (reason, message) in state["skipped"].items():
-        skipped.setdefault(account_id, skip_entry(account_id, reason, message))
-    active = [a for a in plan["accounts"] if a["account_id"] not in skipped]
+    skipped = merge_skips(plan["skipped"], state)
+    active = active_accounts(plan, skipped)
     pending = pending_work(active, resource_types, state)
     key = assembled_key(active, resource_types)
     assemble = bool(pending) or state["assembled"] != key or bool(output.missing_files(resource_types))
@@ -357,14 +356,14 @@ def run_module():
             output_dir=output.path,
             checkpoint=output.checkpoint_path,
             files=[output.mapping_path(t) for t in resource_types if os.path.exists(output.mapping_path(t))],
-            accounts=len([a for a in plan["accounts"] if a["account_id"] not in skipped]),
+            accounts=len(active_accounts(plan, skipped)),
             requests=requests,
             skipped_accounts=sorted(skipped.values(), key=lambda s: s["account_id"]),
             skipped_counts=count_skip_reasons(skipped.values()),
             failures=failures,
             plan=plan_out,
             msg=msg,
-            **summarize([a for a in plan["accounts"] if a["account_id"] not in skipped], resource_types, state)
+            **summarize(active_accounts(plan, skipped), resource_types, state)
         )
 
     if module.check_mode:
@@ -376,7 +375,7 @@ def run_module():
             output.append(plan_line(plan))
         totals = translate_pending(module.client, output, pending, since, params["concurrency"], skipped=skipped)
         state = output.read_state()
-        active = [a for a in plan["accounts"] if a["account_id"] not in skipped]
+        active = active_accounts(plan, skipped)
         failures = totals["failures"]
         if failures:
             res = result(state, totals["requests"], failures, bool(totals["requests"]),

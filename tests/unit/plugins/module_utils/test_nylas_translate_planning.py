@@ -192,3 +192,13 @@ def test_count_skip_reasons_and_first_failure_fields():
                  "error_type": "internal_error", "request_id": "r1"}, {"account_id": "b"}]
     assert p.first_failure_fields(failures) == {"msg": "Failed to translate the events of account a: HTTP 500: boom",
                                                 "status": 500, "error_type": "internal_error", "request_id": "r1"}
+
+
+def test_merge_skips_and_active_accounts():
+    state = p.replay_checkpoint([p.skip_line(p.skip_entry("b", p.SKIP_OUTLOOK)),
+                                 p.skip_line(p.skip_entry("c", p.SKIP_OUTLOOK))])
+    planned = [p.skip_entry("c", p.SKIP_NO_GRANT)]
+    skipped = p.merge_skips(planned, state)
+    assert dict((k, v["reason"]) for k, v in skipped.items()) == {"b": p.SKIP_OUTLOOK, "c": p.SKIP_NO_GRANT}
+    plan = {"accounts": [{"account_id": "a"}, {"account_id": "b"}, {"account_id": "d"}]}
+    assert p.active_accounts(plan, skipped) == [{"account_id": "a"}, {"account_id": "d"}]
