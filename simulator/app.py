@@ -159,6 +159,7 @@ def _register_hooks(app):
         g.app_id = None
         g.fault = None
         g.dropped = False
+        g.log_detail = None
         if request.path.startswith("/_sim/"):
             return None
         ctx = sim()
@@ -236,6 +237,7 @@ def _log(ctx, status):
         time=time.time(), method=request.method, path=request.path,
         query=redact_query(request.query_string.decode("latin-1")), status=status,
         application_id=app_id, request_id=g.get("request_id"), fault=g.get("fault"),
+        **({"detail": g.log_detail} if g.get("log_detail") is not None else {}),
     )
 
 
@@ -366,6 +368,20 @@ def _register_v3(app):
             body = {k: v for k, v in body.items() if k not in ("allow_invalid_grant_creation", "clone_exchange")}
         snapshot, clone = sim().backend.start_batch_clone(g.app_id, body, allow_invalid, clone_exchange)
         return envelope({"snapshot_job": snapshot, "clone_job": clone})
+
+    @app.post("/v3/migration-tools/translate")
+    def translate_ids():
+        body = _json_body(None)
+        if isinstance(body, dict):
+            # The request log names the page of which account and type was asked, refused ones included
+            # (only these members: never one that could be secret).
+            g.log_detail = {"v2_account_id": body.get("v2_account_id"), "resource_type": body.get("resource_type"),
+                            "page": body.get("next_page_number", 1), "since": body.get("start_from_timestamp"),
+                            "nylas_ids": len(body["nylas_ids"]) if isinstance(body.get("nylas_ids"), list) else None,
+                            "translations": None}
+        data = sim().backend.translate(g.app_id, body)
+        g.log_detail["translations"] = len(data["translations"])
+        return envelope(data)
 
     @app.get("/v3/migration-tools/jobs")
     def list_jobs():

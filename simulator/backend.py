@@ -13,6 +13,7 @@ import uuid
 from . import seed as seedmod
 from .errors import BadRequest, NotFound, Unauthorized
 from .store import Store, dumps, loads
+from .translate import DEFAULT_INTERVAL, UNTRANSLATABLE_PROVIDERS, check_translate_body, translate_page
 
 # --------------------------------------------------------------------------- #
 # Provider mapping and clone outcomes (the table of simulator/README.md)
@@ -201,9 +202,10 @@ class Backend:
                     continue
                 db.executemany(
                     "INSERT INTO v2_accounts (id, client_id, email, name, provider, authentication_type, sync_state,"
-                    " billing_state, trial, linked_at, ord) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    " billing_state, trial, linked_at, ord, objects) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(a["id"], app["client_id"], a["email"], a["name"], a["provider"], a["authentication_type"],
-                      a["sync_state"], a["billing_state"], int(a["trial"]), a["linked_at"], i)
+                      a["sync_state"], a["billing_state"], int(a["trial"]), a["linked_at"], i,
+                      dumps(a.get("objects")) if a.get("objects") else None)
                      for i, a in enumerate(app["accounts"])])
             for app in data["v3_applications"]:
                 if app["region"] != self.region:
@@ -811,6 +813,38 @@ class Backend:
             db.executemany("INSERT INTO snapshot_records (job_id, pos, account_id, imported_at) VALUES (?,?,?,?)",
                            [(snap_id, i + 1, r["id"], r["linked_at"]) for i, r in enumerate(selected)])
             return self._job(db, snap_id), self._job(db, clone_id)
+
+    def translate(self, app_id, body):
+        """Translate v2 object ids of one v2 account and resource type (``POST /v3/migration-tools/translate``).
+
+        Needs the link (400 otherwise). 400 for a bad body or an unknown ``resource_type``, a v2
+        account that is not one of the linked v2 application's, and an account whose v2 provider is
+        ``outlook`` (the endpoint "does not work" for those). Pages of 3000, sorted by creation
+        time; ``start_from_timestamp`` keeps objects created after it, ``nylas_ids`` those ids.
+
+        :returns: the ``data`` object: ``v2_application_id``, ``v2_account_id``, ``resource_type``,
+            ``translations`` and, while more remain, ``next_page_number``.
+        """
+        resource_type, account_id, ids, since, page = check_translate_body(body)
+        with self.store.tx() as db:
+            _app, v2 = self._linked_v2(db, app_id, "translate ids")
+            row = db.execute("SELECT * FROM v2_accounts WHERE id = ?", (account_id,)).fetchone()
+        if row is None or row["client_id"] != v2["client_id"]:
+            raise BadRequest(f"v2 account {account_id} is not an account of the linked v2 application "
+                             f"{v2['client_id']}")
+        if (row["provider"] or "").lower() in UNTRANSLATABLE_PROVIDERS:
+            raise BadRequest(f"v2 account {account_id} has the provider Outlook: translating its object ids is "
+                             "not available for v2 accounts whose provider is Outlook")
+        objects = loads(row["objects"], {}) or {}
+        account = {"id": row["id"], "linked_at": row["linked_at"], "objects": objects.get("counts") or {}}
+        translations, next_page = translate_page(
+            account, v3_provider_for(row["provider"]), resource_type, ids=ids, since=since, page=page,
+            interval=objects.get("interval") or DEFAULT_INTERVAL)
+        data = {"v2_application_id": v2["client_id"], "v2_account_id": account_id, "resource_type": resource_type,
+                "translations": translations}
+        if next_page is not None:
+            data["next_page_number"] = next_page
+        return data
 
     @staticmethod
     def _job_object(row):

@@ -12,6 +12,7 @@ import string
 import yaml
 
 from .errors import BadRequest
+from .translate import DEFAULT_INTERVAL, RESOURCE_TYPES
 
 REGIONS = ("us", "eu")
 DOMAINS = ("example.com", "example.org", "example.net")
@@ -72,7 +73,8 @@ def normalise_seed(raw):
             "redirect_uris": list(app.get("redirect_uris") or []),
             "integrations": list(app.get("integrations") or []),
             "webhooks": list(app.get("webhooks") or []),
-            "accounts": expand_accounts(app["client_id"], app.get("accounts")),
+            "accounts": with_objects(app["client_id"], expand_accounts(app["client_id"], app.get("accounts")),
+                                     app.get("objects"), app.get("accounts")),
         })
     for app in raw.get("v3_applications") or []:
         for key in ("application_id", "api_key", "region"):
@@ -164,6 +166,47 @@ def expand_accounts(client_id, spec):
             "linked_at": start + rng.randrange(max(span, 1)),
         })
     return out
+
+
+def with_objects(client_id, accounts, spec, raw_accounts=None):
+    """Give each account its v2 objects: ``{"counts": {resource type: n}, "interval": seconds}``.
+
+    ``spec`` (the v2 application's ``objects``, optional) holds ``counts`` (objects per resource type
+    of every account), ``interval`` (seconds between two objects' ``created_at``, default 3600) and
+    ``accounts`` (per-account counts by position in the account list, replacing ``counts`` type by
+    type). An explicit account may also carry its own ``objects`` counts. Nothing here draws from
+    the account generator's random numbers, so accounts are generated exactly as without objects.
+    """
+    spec = spec or {}
+    if not isinstance(spec, dict):
+        raise SeedError(f"{client_id}: objects must be a mapping")
+
+    def counts_of(value, where):
+        value = value or {}
+        if not isinstance(value, dict):
+            raise SeedError(f"{client_id}: {where} must map resource types to counts")
+        bad = [k for k in value if k not in RESOURCE_TYPES]
+        if bad:
+            raise SeedError(f"{client_id}: {where}: unknown resource type(s) {', '.join(map(str, bad))}")
+        if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in value.values()):
+            raise SeedError(f"{client_id}: {where}: counts must be integers >= 0")
+        return dict(value)
+
+    base = counts_of(spec.get("counts"), "objects.counts")
+    interval = spec.get("interval", DEFAULT_INTERVAL)
+    if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
+        raise SeedError(f"{client_id}: objects.interval must be an integer >= 1 (seconds)")
+    overrides = spec.get("accounts") or {}
+    if not isinstance(overrides, dict):
+        raise SeedError(f"{client_id}: objects.accounts must map account positions to counts")
+    explicit = raw_accounts if isinstance(raw_accounts, list) else []
+    for index, account in enumerate(accounts):
+        counts = dict(base)
+        counts.update(counts_of(overrides.get(index), f"objects.accounts.{index}"))
+        if index < len(explicit) and isinstance(explicit[index], dict):
+            counts.update(counts_of(explicit[index].get("objects"), f"account #{index} objects"))
+        account["objects"] = {"counts": counts, "interval": interval}
+    return accounts
 
 
 def _default_auth(provider):

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS v2_accounts (
     billing_state TEXT NOT NULL,
     trial INTEGER NOT NULL DEFAULT 0,
     linked_at INTEGER NOT NULL,
-    ord INTEGER NOT NULL
+    ord INTEGER NOT NULL,
+    objects TEXT
 );
 CREATE INDEX IF NOT EXISTS v2_accounts_by_app ON v2_accounts (client_id, linked_at, ord);
 CREATE TABLE IF NOT EXISTS v3_apps (
@@ -139,6 +140,9 @@ class Store:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
+        columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(v2_accounts)")}
+        if "objects" not in columns:  # a state file written before v2 objects existed
+            self.conn.execute("ALTER TABLE v2_accounts ADD COLUMN objects TEXT")
         with self.tx() as db:
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
 

@@ -234,11 +234,13 @@ class HttpCore:
 
     # -- the request core -----------------------------------------------------------------------
 
-    def _send(self, method, path, params=None, json=None, headers=None):
+    def _send(self, method, path, params=None, json=None, headers=None, idempotent=None):
         """Send a request with rate limiting and retries; return the parsed JSON body (or {}).
 
         A failed attempt is sent again when :func:`nylas_retry.should_retry` says so, after the
-        ``Retry-After`` delay (clamped to ``MAX_RETRY_AFTER``) or a jittered back-off.
+        ``Retry-After`` delay (clamped to ``MAX_RETRY_AFTER``) or a jittered back-off. ``idempotent=True``
+        marks a POST that changes nothing at Nylas (it is retried like a GET and its failures are never
+        ``outcome_unknown``); None judges by the method.
 
         Raises:
             NylasCheckModeError: a non-GET on a read-only client (nothing is sent).
@@ -251,7 +253,7 @@ class HttpCore:
                 "refusing %s %s: the client is read-only (check mode); no request was sent" % (method, clean_path)
             )
         url = self._base_url + (path if path.startswith("/") else "/" + path)
-        is_write = method not in SAFE_METHODS
+        is_write = method not in SAFE_METHODS and not idempotent
         attempt = 0
         while True:
             attempt += 1
@@ -270,7 +272,8 @@ class HttpCore:
                 )
             except requests.exceptions.RequestException as exc:
                 failure = classify_exception(exc)
-                if should_retry(method, None, failure.sent, attempt, self.max_retries, retryable=failure.retryable):
+                if should_retry(method, None, failure.sent, attempt, self.max_retries, retryable=failure.retryable,
+                                idempotent=idempotent):
                     self._sleep(backoff_delay(attempt - 1, rand=self._random))
                     continue
                 raise self._error(
@@ -282,7 +285,7 @@ class HttpCore:
                     outcome_unknown=is_write and failure.sent,
                 ) from None
             status = response.status_code
-            if should_retry(method, status, True, attempt, self.max_retries):
+            if should_retry(method, status, True, attempt, self.max_retries, idempotent=idempotent):
                 delay = parse_retry_after(response.headers.get("Retry-After"))
                 if delay is None:
                     delay = backoff_delay(attempt - 1, rand=self._random)

@@ -66,7 +66,7 @@ MAX_RETRY_AFTER = 300.0  # a Retry-After above this is clamped, so one answer ca
 TransportFailure = collections.namedtuple("TransportFailure", ("sent", "retryable", "error_type", "reason"))
 
 
-def should_retry(method, status, sent, attempt, max_retries, retryable=True):
+def should_retry(method, status, sent, attempt, max_retries, retryable=True, idempotent=None):
     """Decide whether a failed attempt is sent again (the whole retry policy, from :data:`RETRY_POLICY`).
 
     Args:
@@ -78,6 +78,9 @@ def should_retry(method, status, sent, attempt, max_retries, retryable=True):
         max_retries: how many retries are allowed (attempts = 1 + max_retries).
         retryable: for a transport error, False when trying again cannot help (TLS failure, a
             request that could not be built); ignored when ``status`` is set.
+        idempotent: None to judge by ``method`` (:data:`IDEMPOTENT_METHODS`); True for a request
+            that changes nothing at Nylas although its method is POST (``/v3/migration-tools/translate``),
+            so that it is retried like a GET; False to never retry it beyond what any method gets.
 
     Returns:
         True when the request is to be sent again (after a wait), False when the failure is final.
@@ -92,7 +95,9 @@ def should_retry(method, status, sent, attempt, max_retries, retryable=True):
         failure = MAYBE_SENT if sent else NOT_SENT
     if failure is None:
         return False
-    return RETRY_POLICY[failure] == ANY_METHOD or str(method).upper() in IDEMPOTENT_METHODS
+    if idempotent is None:
+        idempotent = str(method).upper() in IDEMPOTENT_METHODS
+    return RETRY_POLICY[failure] == ANY_METHOD or bool(idempotent)
 
 
 def parse_retry_after(value, now=None):

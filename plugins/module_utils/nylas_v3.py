@@ -80,7 +80,7 @@ class NylasV3Client(HttpCore):
 
     # -- generic --------------------------------------------------------------------------------
 
-    def request(self, method, path, params=None, json=None, headers=None):
+    def request(self, method, path, params=None, json=None, headers=None, idempotent=None):
         """Send one request (rate-limited, retried as documented) and return the JSON envelope.
 
         Args:
@@ -89,6 +89,7 @@ class NylasV3Client(HttpCore):
             params: query parameters (dict).
             json: JSON body.
             headers: extra headers (their values are never put into error messages).
+            idempotent: True for a POST that changes nothing at Nylas (retried like a GET); None: by method.
 
         Returns:
             The parsed envelope dict (``{"request_id", "data", ...}``); ``{}`` for an empty body.
@@ -97,7 +98,7 @@ class NylasV3Client(HttpCore):
             NylasAPIError: HTTP error, non-JSON or non-object body, transport error.
             NylasCheckModeError: a non-GET on a read-only client.
         """
-        body = self._send(method, path, params=params, json=json, headers=headers)
+        body = self._send(method, path, params=params, json=json, headers=headers, idempotent=idempotent)
         if not isinstance(body, dict):
             raise self._error(
                 "expected a JSON object envelope, got %s" % type(body).__name__,
@@ -369,6 +370,69 @@ class NylasV3Client(HttpCore):
         params = query_params({"status": status, "type": job_type, "sort_by_completion": sort_by_completion})
         data = self._data("GET", "/v3/migration-tools/jobs", params=params or None)
         return data if data is not None else []
+
+    def translate_ids(self, v2_account_id, resource_type, next_page_number=None, start_from_timestamp=None,
+                      nylas_ids=None):
+        """Translate one page of v2 object ids of a v2 account into v3 ids.
+
+        Calls ``POST /v3/migration-tools/translate`` with the JSON body ``resource_type``,
+        ``v2_account_id`` and, only when not None, ``next_page_number``, ``start_from_timestamp``
+        (unix seconds: objects created after it) and ``nylas_ids``. Needs the v2/v3 link; 20
+        requests/s per application (the shared limiter paces it).
+
+        Translating changes nothing at Nylas, so the request core retries it like a GET
+        (``idempotent=True``): a timeout, dropped connection, 429 or 502/503/504 is retried up to
+        ``max_retries`` with back-off, even after the request was sent.
+
+        Args:
+            v2_account_id: the v2 account id.
+            resource_type: messages, drafts, threads, contacts, contactgroups, events, calendars or folders.
+            next_page_number: the page to ask for (a previous answer's ``next_page_number``); None for the first.
+            start_from_timestamp: int unix seconds, or None.
+            nylas_ids: a list of v2 ids to translate, or None for all.
+
+        Returns:
+            The envelope's ``data`` dict (``v2_application_id``, ``v2_account_id``, ``resource_type``,
+            ``next_page_number`` while more remain) with ``translations`` always set to the list of
+            ``{"v2_resource_id", "v3_resource_id"}``: the contract requires the list under ``ids`` but
+            describes it as ``translations``; whichever the server sends is accepted.
+
+        Raises:
+            NylasConfigError: an empty account id or resource type.
+            NylasAPIError: as ``request`` (400 for an unknown resource type, an account of another
+                application, an Outlook account or a missing link); ``unexpected_response`` when
+                ``data`` holds no list of translations.
+            NylasCheckModeError: on a read-only client (it is a POST).
+        """
+        self._segment(v2_account_id, "v2_account_id")
+        self._segment(resource_type, "resource_type")
+        body = {"resource_type": resource_type, "v2_account_id": v2_account_id}
+        if next_page_number is not None:
+            body["next_page_number"] = next_page_number
+        if start_from_timestamp is not None:
+            body["start_from_timestamp"] = start_from_timestamp
+        if nylas_ids is not None:
+            body["nylas_ids"] = list(nylas_ids)
+        path = "/v3/migration-tools/translate"
+        envelope = self.request("POST", path, json=body, idempotent=True)
+        data = envelope.get("data")
+        items = None
+        if isinstance(data, dict):
+            items = data.get("translations")
+            if items is None:
+                items = data.get("ids")
+        if not isinstance(items, list):
+            raise self._error(
+                "expected data.translations (or data.ids) to be a list of translations",
+                error_type="unexpected_response",
+                request_id=envelope.get("request_id"),
+                method="POST",
+                path=path,
+            )
+        data = dict(data)
+        data.pop("ids", None)
+        data["translations"] = items
+        return data
 
 
 __all__ = ["NylasV3Client"]

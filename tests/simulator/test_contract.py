@@ -59,6 +59,7 @@ USED_PATHS = (
     "/v3/migration-tools/grants/{account_id}/clone",
     "/v3/migration-tools/snapshot-batch-clone",
     "/v3/migration-tools/jobs",
+    "/v3/migration-tools/translate",
 )
 #: Operations of those paths the collection does not use (not driven).
 UNUSED_OPERATIONS = {
@@ -115,7 +116,9 @@ def contract_seed():
                   "scope": ["openid", "https://www.googleapis.com/auth/gmail.modify"]},
                  {"provider": "microsoft"}, {"provider": "imap"}, {"provider": "icloud"}, {"provider": "ews"}],
              "webhooks": [{"callback_url": "https://hooks.example.com/contract/v2", "triggers": ["message.created"]}],
-             "accounts": accounts},
+             "accounts": accounts,
+             "objects": {"counts": {"messages": 3, "folders": 2, "events": 1},
+                         "accounts": {0: {"messages": 3001}}}},
             {"client_id": V2_OTHER[0], "client_secret": V2_OTHER[1], "region": "us",
              "accounts": [{"id": "acc-other-1", "provider": "gmail"}]},
             {"client_id": V2_EU[0], "client_secret": V2_EU[1], "region": "eu",
@@ -341,6 +344,7 @@ CON, CON_P = "/v3/connectors", "/v3/connectors/{provider}"
 GR, GR_ID = "/v3/grants", "/v3/grants/{grantId}"
 LINK, IMPORT = Api.LINK, Api.IMPORT
 CLONE, BATCH, JOBS = "/v3/migration-tools/grants/{account_id}/clone", Api.BATCH, Api.JOBS
+TRANSLATE = "/v3/migration-tools/translate"
 
 
 def clone_path(account_id):
@@ -489,6 +493,24 @@ CASES = [
     case("GET", JOBS, 200, _send("GET", JOBS), "none"),
     case("GET", JOBS, 400, _send("GET", JOBS, params={"status": "bogus"}), "bad status filter"),
     case("GET", JOBS, 401, _send("GET", JOBS, key=BAD_KEY)),
+    # -- translate
+    case("POST", TRANSLATE, 200, _after(Api.link, "POST", TRANSLATE, json={
+        "resource_type": "messages", "v2_account_id": "acc-gmail"}), "first page of several"),
+    case("POST", TRANSLATE, 200, _after(Api.link, "POST", TRANSLATE, json={
+        "resource_type": "messages", "v2_account_id": "acc-gmail", "next_page_number": 2}), "last page"),
+    case("POST", TRANSLATE, 200, _after(Api.link, "POST", TRANSLATE, json={
+        "resource_type": "folders", "v2_account_id": "acc-imap", "start_from_timestamp": 1_600_000_000,
+        "nylas_ids": ["no-such-id"]}), "imap folders, start_from_timestamp, nylas_ids"),
+    case("POST", TRANSLATE, 400, _after(Api.link, "POST", TRANSLATE, json={
+        "resource_type": "mailboxes", "v2_account_id": "acc-gmail"}), "unknown resource_type"),
+    case("POST", TRANSLATE, 400, _after(Api.link, "POST", TRANSLATE, json={
+        "resource_type": "messages", "v2_account_id": "acc-other-1"}), "account of another v2 application"),
+    case("POST", TRANSLATE, 400, _after(Api.link, "POST", TRANSLATE, json={
+        "resource_type": "messages", "v2_account_id": "acc-outlook"}), "Outlook account"),
+    case("POST", TRANSLATE, 400, _send("POST", TRANSLATE, json={
+        "resource_type": "messages", "v2_account_id": "acc-gmail"}), "not linked"),
+    case("POST", TRANSLATE, 401, _send("POST", TRANSLATE, key=BAD_KEY, json={
+        "resource_type": "messages", "v2_account_id": "acc-gmail"})),
 ]
 
 #: Documented responses the simulator cannot be driven into by real state, and why.
@@ -507,8 +529,20 @@ NOT_PRODUCIBLE = {
     ("DELETE", PS_ID, 400): "the only error of a DELETE by id is an unknown id, answered 404 (see UNDOCUMENTED)",
 }
 
+#: The translate response schema (translate_v2v3_id, additionalProperties: false) requires a member
+#: ``ids`` that it does not define, and defines ``translations``, which its description and Nylas's
+#: docs use: no body can satisfy it. The simulator answers ``translations`` (the client accepts both);
+#: test_translate_matches_the_contract_once_ids_reads_translations validates against the schema with
+#: only that contradiction resolved.
+TRANSLATE_CONTRADICTION = (
+    "contract: translate_v2v3_id (additionalProperties: false) requires 'ids' but only defines "
+    "'translations', which its description and Nylas's docs use; no response can validate")
+
 #: Documented variants that cannot pass because the contract contradicts itself (kept, strictly xfailed).
 CONTRACT_CONTRADICTIONS = {
+    ("POST", TRANSLATE, 200, "first page of several"): TRANSLATE_CONTRADICTION,
+    ("POST", TRANSLATE, 200, "last page"): TRANSLATE_CONTRADICTION,
+    ("POST", TRANSLATE, 200, "imap folders, start_from_timestamp, nylas_ids"): TRANSLATE_CONTRADICTION,
     ("GET", PS, 200, "a paused channel"): (
         "contract: PUT /v3/channels/pubsub/{id} takes and returns status 'pause' (update_pubsub_200), but the "
         "list (get_pubsub_200) only allows 'active', 'paused', 'failing', 'failed'"),
@@ -657,3 +691,31 @@ def test_validator_rejects_off_contract_error_and_grant(api, contract):
                                    FakeResponse(404, {**missing.json(), "status": 404}))
     with pytest.raises(ResponseNotFound):
         contract.validate_response(ContractRequest(missing.request), FakeResponse(418, missing.json()))
+
+
+@pytest.mark.parametrize("body, pages", [
+    ({"resource_type": "messages", "v2_account_id": "acc-gmail"}, 2),
+    ({"resource_type": "folders", "v2_account_id": "acc-imap"}, 1),
+    ({"resource_type": "events", "v2_account_id": "acc-graph", "start_from_timestamp": 1_600_000_000}, 1),
+])
+def test_translate_matches_the_contract_once_ids_reads_translations(body, pages, api, contract_dict):
+    """Every other rule of translate_v2v3_id holds: types, enum, no extra member, next_page_number."""
+    api.link()
+    schema = dict(contract_dict["components"]["schemas"]["translate_v2v3_id"])
+    schema["required"] = [name if name != "ids" else "translations" for name in schema["required"]]
+    validator = OAS31Validator({**schema, "components": contract_dict["components"]})
+    page, seen = None, 0
+    while True:
+        resp = api.call("POST", TRANSLATE, json=dict(body, **({"next_page_number": page} if page else {})))
+        assert resp.status_code == 200, describe(resp)
+        data = resp.json()["data"]
+        errors = [e.message for e in validator.iter_errors(data)]
+        assert not errors, f"{describe(resp)}\n{errors}"
+        assert data["translations"], describe(resp)
+        seen += 1
+        page = data.get("next_page_number")
+        if page is None:
+            break
+    assert seen == pages
+    bad = dict(data, ids=data["translations"])
+    assert list(validator.iter_errors(bad)), "an extra member must be refused"

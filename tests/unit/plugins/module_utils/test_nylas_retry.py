@@ -426,3 +426,17 @@ def test_real_proxy_refusing_connect_is_not_sent(sleep):
     assert exc.error_type == "connection_error" and "proxy refused the CONNECT tunnel (HTTP 403)" in exc.message
     assert [h.split(" HTTP/", 1)[0] for h in proxy.heads] == ["CONNECT api.us.nylas.com:443"] * 2
     assert all(API_KEY not in h for h in proxy.heads)  # the key travels only inside the tunnel
+
+
+@pytest.mark.parametrize("status, sent", [(None, True), (502, True), (503, True), (504, True), (None, False), (429, True)])
+def test_should_retry_a_post_marked_idempotent_like_a_get(status, sent):
+    """A POST that changes nothing at Nylas (translate) is retried where a GET would be, and a plain POST is not."""
+    assert should_retry("POST", status, sent, 1, 3, idempotent=True) is should_retry("GET", status, sent, 1, 3)
+    assert should_retry("POST", status, sent, 4, 3, idempotent=True) is False
+    if status in (None, 502, 503, 504) and sent:
+        assert should_retry("POST", status, sent, 1, 3) is False
+
+
+def test_should_retry_idempotent_false_never_widens():
+    assert should_retry("GET", 503, True, 1, 3, idempotent=False) is False
+    assert should_retry("GET", 429, True, 1, 3, idempotent=False) is True

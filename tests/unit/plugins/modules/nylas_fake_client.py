@@ -399,6 +399,20 @@ class FakeV3Client:
     def delete_pubsub_channel(self, channel_id):
         self._delete("delete_pubsub_channel", self.state.pubsub, channel_id)
 
+    def translate_ids(self, v2_account_id, resource_type, next_page_number=None, start_from_timestamp=None,
+                      nylas_ids=None):
+        """One page from ``state.translations[(account, type)]`` (a list of pages of (v2, v3) pairs); a POST."""
+        page = next_page_number or 1
+        self._write("translate_ids", v2_account_id, resource_type, page, start_from_timestamp)
+        pages = getattr(self.state, "translations", {}).get((v2_account_id, resource_type), [[]])
+        items = [{"v2_resource_id": a, "v3_resource_id": b} for a, b in pages[page - 1]]
+        if nylas_ids is not None:
+            items = [i for i in items if i["v2_resource_id"] in nylas_ids]
+        data = {"v2_account_id": v2_account_id, "resource_type": resource_type, "translations": items}
+        if page < len(pages):
+            data["next_page_number"] = page + 1
+        return data
+
 
 class FakeV2Client:
     """Fake ``NylasV2Client``."""
