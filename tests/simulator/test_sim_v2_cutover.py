@@ -6,8 +6,14 @@ v2 errors ``{"message", "type"}``.
 """
 
 import base64
+import importlib
 
+import test_outcome_rules  # makes the collection importable from the checkout
 from simhelpers import ACME_V2, INITECH_V2, TEST_V2, small_seed
+
+from simulator.backend import TRIGGER_TYPES
+
+cutover_planning = importlib.import_module(test_outcome_rules.MODULE_UTILS + "nylas_cutover_planning")
 
 
 def v2_auth(secret):
@@ -110,3 +116,8 @@ def test_reset_restores_seed_state(make_api):
     api.ctx.backend.reset()
     assert api.get(f"/a/v2-us-acme/accounts/{acc['id']}", key="", headers=ACME).get_json()["billing_state"] == "paid"
     assert api.get("/a/v2-us-acme/webhooks", key="", headers=ACME).get_json()[0]["state"] == "active"
+
+
+def test_the_collection_trigger_map_names_only_v3_triggers_of_the_contract():
+    for v2, (v3, note) in cutover_planning.V2_TO_V3_TRIGGERS.items():
+        assert v3 in TRIGGER_TYPES or (v3 is None and note), v2
