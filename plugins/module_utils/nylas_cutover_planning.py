@@ -415,3 +415,13 @@ def cutover_column(records):
         for account_id in rollback.get("reactivated") or []:
             column[account_id] = "re-activated (rollback of run %s)" % run
     return column
+
+
+def with_cutover(rows, column):
+    """Add the ``cutover`` value of :func:`cutover_column` to report rows (in place); return the rows.
+
+    A row whose account no cutover run decided about gets ``not cut over``.
+    """
+    for row in rows or []:
+        row["cutover"] = column.get(row.get("account_id"), "not cut over")
+    return rows

@@ -196,3 +196,9 @@ def test_cutover_column():
     column = cp.cutover_column([first, second, {"kind": "other"}])
     assert column == {"a0": "cancelled (run r1)", "a1": "re-activated (rollback of run r1)",
                       "a2": "kept: " + cp.CUTOVER_REASONS["grant_not_valid"], "a3": "cancelled (run r2)"}
+
+
+def test_with_cutover():
+    rows = [dict(account_id="a0"), dict(account_id="a9")]
+    assert cp.with_cutover(rows, {"a0": "cancelled (run r1)"}) is rows
+    assert [r["cutover"] for r in rows] == ["cancelled (run r1)", "not cut over"]
