@@ -407,8 +407,9 @@ def cutover_column(records):
             continue
         run = record.get("run_id")
         for account_id, reason in (record.get("decisions") or {}).items():
-            if reason not in ("valid_grant",):
-                column[account_id] = "kept: %s" % CUTOVER_REASONS.get(reason, reason)
+            if reason == "valid_grant" or (reason == "already_cancelled" and account_id in column):
+                continue  # cancelled by this run (below), or an earlier run's cancellation stays shown
+            column[account_id] = "kept: %s" % CUTOVER_REASONS.get(reason, reason)
         for account_id in record.get("cancelled") or []:
             column[account_id] = "cancelled (run %s)" % run
         rollback = record.get("rollback") or {}

@@ -324,7 +324,10 @@ def run_module():
         record = merge_record(read_record(module, path, required=False), record)
     except PlanningError as e:
         module.fail_json(msg=str(e), **result)
-    write_private_json(path, record)
+    try:
+        write_private_json(path, record)
+    except OSError as e:
+        module.fail_json(msg="Cannot write the cutover record %s (nothing was cancelled): %s" % (path, e), **result)
     cancelled, failed, not_attempted, warnings = run_cutover(
         module.v2_client, record, params["error_budget"], lambda r: write_private_json(path, r), attempt_write)
     finish(module, result, plan["rows"], cancelled, failed, not_attempted, warnings,

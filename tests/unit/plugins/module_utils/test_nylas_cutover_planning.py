@@ -192,10 +192,12 @@ def test_cutover_column():
     first = dict(kind="nylas_v2_cutover", run_id="r1", cancelled=["a0", "a1"], decisions={
         "a0": "valid_grant", "a1": "valid_grant", "a2": "grant_not_valid", "a3": "rollout_limit"},
         rollback=dict(reactivated=["a1"]))
-    second = dict(kind="nylas_v2_cutover", run_id="r2", cancelled=["a3"], decisions={"a3": "valid_grant"})
+    second = dict(kind="nylas_v2_cutover", run_id="r2", cancelled=["a3"],
+                  decisions={"a3": "valid_grant", "a0": "already_cancelled", "a4": "already_cancelled"})
     column = cp.cutover_column([first, second, {"kind": "other"}])
     assert column == {"a0": "cancelled (run r1)", "a1": "re-activated (rollback of run r1)",
-                      "a2": "kept: " + cp.CUTOVER_REASONS["grant_not_valid"], "a3": "cancelled (run r2)"}
+                      "a2": "kept: " + cp.CUTOVER_REASONS["grant_not_valid"], "a3": "cancelled (run r2)",
+                      "a4": "kept: " + cp.CUTOVER_REASONS["already_cancelled"]}
 
 
 def test_with_cutover():

@@ -105,3 +105,10 @@ def test_error_budget_failure_and_rollback(api, capsys, tmp_path):
     # the run did not finish: its planned accounts still cancelled are re-activated (a1 only here)
     assert rc == 0 and rolled["reactivated"] == ["a1"] and api.writes() == ["upgrade_account"]
     assert [a["billing_state"] for a in api.accounts] == ["paid", "paid", "paid"]
+
+
+def test_unwritable_record_fails_before_any_write(api, capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    rc, result, _raw = run(capsys, tmp_path, dict(record_dir=str(blocker / "rec")))
+    assert rc == 1 and "nothing was cancelled" in result["msg"] and api.writes() == []
