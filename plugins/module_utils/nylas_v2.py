@@ -110,7 +110,6 @@ class NylasV2Client(HttpCore):
         path = "/a/%s/accounts" % self._segment(self.client_id, "v2_client_id")
         return self._paginate(path, None, page_size, extract)
 
-
     # -- the end of the migration (cutover): v2 accounts and webhooks ----------------------------
 
     def _object(self, method, path, json=None):

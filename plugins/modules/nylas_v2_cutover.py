@@ -80,6 +80,7 @@ attributes:
     description: Lists the accounts it would cancel (or re-activate) and sends no write; the record is not written.
   diff_mode:
     support: none
+    description: Cancelling or re-activating accounts and webhook states have no before/after to show; the results list them.
 notes:
   - Needs the v2 credentials (O(v2_client_id), O(v2_client_secret)), as the v2 API is the only place
     an account can be cancelled. The v2 API is deprecated; where it no longer answers, the module fails

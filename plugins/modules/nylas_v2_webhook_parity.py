@@ -58,6 +58,7 @@ attributes:
     description: Returns the proposal and the v2 webhooks it would set inactive; sends no write.
   diff_mode:
     support: none
+    description: The results list the proposal and the v2 webhooks set inactive; there is no diff.
 seealso:
   - module: nylas.migration.nylas_webhook
   - module: nylas.migration.nylas_v2_cutover

@@ -23,7 +23,8 @@ def v2_auth(secret):
 ACME = v2_auth(ACME_V2[1])
 
 
-def accounts(api, client_id="v2-us-acme", headers=ACME):
+def accounts(api, client_id="v2-us-acme", headers=None):
+    headers = ACME if headers is None else headers
     return api.get(f"/a/{client_id}/accounts?offset=0&limit=2000", key="", headers=headers).get_json()
 
 

@@ -54,8 +54,8 @@ def test_propose_destinations():
         ("https://h.example.com/a", ["message.created"], ["w1"]),
         ("https://h.example.com/b", ["grant.created"], ["w2"])]
     assert out["proposals"][1]["description"] == "Migrated from v2 webhook w2"
-    assert [(u["v2_webhook_id"], u["trigger"]) for u in out["unmapped"]] == [("w2", "job.failed"),
-                                                                            ("w4", "account.running")]
+    unmapped = [(u["v2_webhook_id"], u["trigger"]) for u in out["unmapped"]]
+    assert unmapped == [("w2", "job.failed"), ("w4", "account.running")]
     assert [(s["v2_webhook_id"], s["reason"]) for s in out["skipped"]] == [
         ("w3", "the v2 webhook is inactive"), ("w4", "none of its triggers has a v3 equivalent")]
 
