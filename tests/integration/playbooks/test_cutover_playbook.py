@@ -127,3 +127,27 @@ def test_rollout_and_error_budget_through_the_playbook(migrated, report_root):
     assert sum(1 for s in after["acme"][1].values() if s == "cancelled") == 3
     assert after["globex"][1] == before["globex"][1]
     assert "more than error_budget=1" in out
+
+
+def test_webhook_parity_creates_the_proposals_rerun_unchanged_then_v2_inactive(sim_pair, report_root):
+    sims = sim_pair()
+    seqs = {r: last_seq(s) for r, s in sims.items()}
+    rc, out, recap = cutover(sims, report_root, "w1", "--tags", "webhook_parity")
+    assert rc == 0 and "nylas_webhooks:" in out and all(recap[h]["changed"] == 0 for h in recap), out[-3000:]
+    assert all(writes(s, seqs[r]) == [] for r, s in sims.items())
+
+    rc, out, recap = cutover(sims, report_root, "w1", "--tags", "webhook_parity", nylas_cutover_create_webhooks=True)
+    assert rc == 0, out[-3000:]
+    created = [(m, p) for m, p, _s in writes(sims["us"], seqs["us"])]
+    assert created == [("POST", "/v3/webhooks")] * 3  # acme 2, globex 1 (its inactive v2 webhook is skipped)
+    assert [(m, p) for m, p, _s in writes(sims["eu"], seqs["eu"])] == [("POST", "/v3/webhooks")] * 2
+
+    seqs = {r: last_seq(s) for r, s in sims.items()}
+    rc, out, recap = cutover(sims, report_root, "w1", "--tags", "webhook_parity", nylas_cutover_create_webhooks=True)
+    assert rc == 0 and all(recap[h]["changed"] == 0 for h in recap), out[-3000:]
+    assert all(writes(s, seqs[r]) == [] for r, s in sims.items())
+
+    rc, out, recap = cutover(sims, report_root, "w1", "--tags", "v2_webhooks", nylas_cutover_deactivate_v2_webhooks=True)
+    assert rc == 0, out[-3000:]
+    puts = [p for m, p, _s in writes(sims["us"], seqs["us"]) + writes(sims["eu"], seqs["eu"]) if m == "PUT"]
+    assert len(puts) == 5 and all("/webhooks/" in p and p.startswith("/a/") for p in puts)
