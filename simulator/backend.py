@@ -1023,11 +1023,11 @@ class Backend:
     def v2_update_webhook(self, client_id, webhook_id, body):
         """Set a v2 webhook's ``state`` (``PUT /a/{client_id}/webhooks/{id}``, body ``{"state": ...}``).
 
-        Only ``state`` can change (``active`` or ``inactive``), as in the v2 API reference. Returns the
-        webhook object.
+        Only ``state`` can change (``active`` or ``inactive``), as in the v2 API reference; other fields an
+        SDK may send along (``callback_url``, ``triggers``) are ignored. Returns the webhook object.
         """
-        if not isinstance(body, dict) or set(body) - {"state"} or body.get("state") not in ("active", "inactive"):
-            raise BadRequest("body must be {\"state\": \"active\" | \"inactive\"}")
+        if not isinstance(body, dict) or body.get("state") not in ("active", "inactive"):
+            raise BadRequest("body must hold \"state\": \"active\" or \"inactive\"")
         with self.store.tx() as db:
             hooks = self._v2_webhook_list(db, client_id)
             match = [h for h in hooks if h["id"] == webhook_id]

@@ -56,7 +56,10 @@ def test_v2_webhook_state_update_persists_and_is_validated(make_api):
     assert bad.status_code == 400 and set(bad.get_json()) == {"message", "type"}
     other = api.put(f"/a/v2-us-acme/webhooks/{hook['id']}", key="", headers=ACME,
                     json={"callback_url": "https://x.example.com"})
-    assert other.status_code == 400
+    assert other.status_code == 400  # no state
+    along = api.put(f"/a/v2-us-acme/webhooks/{hook['id']}", key="", headers=ACME,
+                    json={"state": "inactive", "callback_url": "https://x.example.com"})
+    assert along.status_code == 200 and along.get_json()["callback_url"] == hook["callback_url"]
     missing = api.put("/a/v2-us-acme/webhooks/nope", key="", headers=ACME, json={"state": "inactive"})
     assert missing.status_code == 404 and missing.get_json()["type"] == "not_found_error"
     # the update is logged (the request log proves what a run wrote)
@@ -64,6 +67,7 @@ def test_v2_webhook_state_update_persists_and_is_validated(make_api):
     assert puts == [(f"/a/v2-us-acme/webhooks/{hook['id']}", 200, "v2-us-acme"),
                     (f"/a/v2-us-acme/webhooks/{hook['id']}", 400, "v2-us-acme"),
                     (f"/a/v2-us-acme/webhooks/{hook['id']}", 400, "v2-us-acme"),
+                    (f"/a/v2-us-acme/webhooks/{hook['id']}", 200, "v2-us-acme"),
                     ("/a/v2-us-acme/webhooks/nope", 404, "v2-us-acme")]
 
 
