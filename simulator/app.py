@@ -146,6 +146,7 @@ def create_app(region, seed_path=None, state_path=None, job_pace=DEFAULT_JOB_PAC
     _register_hooks(app)
     _register_v3(app)
     _register_v2(app)
+    _register_v2_cutover(app)
     _register_admin(app)
     if start_jobs:
         ctx.runner.start()
@@ -436,6 +437,48 @@ def _register_v2(app):
     def v2_accounts(client_id):
         authenticate(client_id)
         return jsonify(sim().backend.v2_accounts(client_id, _int_arg("offset", 0), _int_arg("limit", 100)))
+
+
+# --------------------------------------------------------------------------- #
+# v2 writes of the cutover: account downgrade/upgrade, webhooks
+# --------------------------------------------------------------------------- #
+
+def _register_v2_cutover(app):
+    def authenticate(client_id):
+        auth = request.authorization
+        username = auth.username if auth is not None and auth.type == "basic" else None
+        password = auth.password if auth is not None and auth.type == "basic" else None
+        return sim().backend.v2_app_for_basic(client_id, username, password)
+
+    @app.get("/a/<client_id>/accounts/<account_id>")
+    def v2_account(client_id, account_id):
+        authenticate(client_id)
+        return jsonify(sim().backend.v2_account(client_id, account_id))
+
+    @app.post("/a/<client_id>/accounts/<account_id>/downgrade")
+    def v2_downgrade(client_id, account_id):
+        authenticate(client_id)
+        return jsonify(sim().backend.v2_set_billing(client_id, account_id, "downgrade"))
+
+    @app.post("/a/<client_id>/accounts/<account_id>/upgrade")
+    def v2_upgrade(client_id, account_id):
+        authenticate(client_id)
+        return jsonify(sim().backend.v2_set_billing(client_id, account_id, "upgrade"))
+
+    @app.get("/a/<client_id>/webhooks")
+    def v2_webhooks(client_id):
+        authenticate(client_id)
+        return jsonify(sim().backend.v2_webhooks(client_id))
+
+    @app.get("/a/<client_id>/webhooks/<webhook_id>")
+    def v2_webhook(client_id, webhook_id):
+        authenticate(client_id)
+        return jsonify(sim().backend.v2_webhook(client_id, webhook_id))
+
+    @app.put("/a/<client_id>/webhooks/<webhook_id>")
+    def v2_update_webhook(client_id, webhook_id):
+        authenticate(client_id)
+        return jsonify(sim().backend.v2_update_webhook(client_id, webhook_id, _json_body({})))
 
 
 # --------------------------------------------------------------------------- #

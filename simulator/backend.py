@@ -7,6 +7,7 @@ raises :mod:`simulator.errors` classes; it never builds a response.
 
 import base64
 import binascii
+import hashlib
 import time
 import uuid
 
@@ -1008,6 +1009,96 @@ class Backend:
             "sync_state": r["sync_state"], "billing_state": r["billing_state"], "trial": bool(r["trial"]),
             "linked_at": r["linked_at"],
         } for r in rows]
+
+    # ------------------------------------------------ v2 writes of the cutover
+    # v2 account management (Nylas v2 docs, "Manage accounts" and the v2 API reference: "Cancel an
+    # account" POST /a/{client_id}/accounts/{id}/downgrade, "Reactivate an account" .../upgrade, both
+    # answering {"success": "true"}; billing states paid / cancelled / deleted) and the v2 webhooks
+    # (GET /a/{client_id}/webhooks, GET|PUT /a/{client_id}/webhooks/{id}; object id, application_id,
+    # callback_url, state active|inactive, triggers, version).
+
+    @staticmethod
+    def _v2_account_object(r):
+        return {
+            "id": r["id"], "account_id": r["id"], "object": "account", "email": r["email"], "name": r["name"],
+            "provider": r["provider"], "authentication_type": r["authentication_type"],
+            "sync_state": r["sync_state"], "billing_state": r["billing_state"], "trial": bool(r["trial"]),
+            "linked_at": r["linked_at"],
+        }
+
+    def v2_account(self, client_id, account_id):
+        """Return one v2 account object (``GET /a/{client_id}/accounts/{id}``); 404 when unknown."""
+        with self.store.tx() as db:
+            row = self._account_row(db, client_id, account_id)
+        if row is None:
+            raise NotFound(f"account {account_id} not found")
+        return self._v2_account_object(row)
+
+    def v2_set_billing(self, client_id, account_id, action):
+        """Cancel (``action='downgrade'``) or re-activate (``'upgrade'``) a v2 account.
+
+        ``downgrade`` sets ``billing_state`` to ``cancelled`` (stops v2 sync and billing), ``upgrade``
+        back to ``paid``; repeating either is accepted and changes nothing. A ``deleted`` account can
+        be neither (400). Returns the v2 answer ``{"success": "true"}``.
+        """
+        target = {"downgrade": "cancelled", "upgrade": "paid"}[action]
+        with self.store.tx() as db:
+            row = self._account_row(db, client_id, account_id)
+            if row is None:
+                raise NotFound(f"account {account_id} not found")
+            if row["billing_state"] == "deleted":
+                raise BadRequest(f"account {account_id} is deleted and cannot be {action}d")
+            db.execute("UPDATE v2_accounts SET billing_state = ? WHERE client_id = ? AND id = ?",
+                       (target, client_id, account_id))
+        return {"success": "true"}
+
+    @staticmethod
+    def _v2_webhook_id(client_id, index, webhook):
+        if webhook.get("id"):
+            return str(webhook["id"])
+        digest = hashlib.sha1(f"{client_id}:{index}:{webhook.get('callback_url')}".encode()).hexdigest()
+        return digest[:25]
+
+    def _v2_webhook_list(self, db, client_id):
+        row = self._v2_app_row(db, client_id)
+        hooks = loads(row["webhooks"], []) if row is not None else []
+        return [dict(h, id=self._v2_webhook_id(client_id, i, h)) for i, h in enumerate(hooks)]
+
+    @staticmethod
+    def _v2_webhook_object(client_id, hook):
+        return {"id": hook["id"], "application_id": client_id, "callback_url": hook.get("callback_url"),
+                "state": hook.get("state") or "active", "triggers": list(hook.get("triggers") or []),
+                "version": hook.get("version") or "2.0"}
+
+    def v2_webhooks(self, client_id):
+        """Return the v2 webhooks of a v2 application (``GET /a/{client_id}/webhooks``), a bare list."""
+        with self.store.tx() as db:
+            hooks = self._v2_webhook_list(db, client_id)
+        return [self._v2_webhook_object(client_id, h) for h in hooks]
+
+    def v2_webhook(self, client_id, webhook_id):
+        """Return one v2 webhook (``GET /a/{client_id}/webhooks/{id}``); 404 when unknown."""
+        for hook in self.v2_webhooks(client_id):
+            if hook["id"] == webhook_id:
+                return hook
+        raise NotFound(f"webhook {webhook_id} not found")
+
+    def v2_update_webhook(self, client_id, webhook_id, body):
+        """Set a v2 webhook's ``state`` (``PUT /a/{client_id}/webhooks/{id}``, body ``{"state": ...}``).
+
+        Only ``state`` can change (``active`` or ``inactive``), as in the v2 API reference; other fields an
+        SDK may send along (``callback_url``, ``triggers``) are ignored. Returns the webhook object.
+        """
+        if not isinstance(body, dict) or body.get("state") not in ("active", "inactive"):
+            raise BadRequest("body must hold \"state\": \"active\" or \"inactive\"")
+        with self.store.tx() as db:
+            hooks = self._v2_webhook_list(db, client_id)
+            match = [h for h in hooks if h["id"] == webhook_id]
+            if not match:
+                raise NotFound(f"webhook {webhook_id} not found")
+            match[0]["state"] = body["state"]
+            db.execute("UPDATE v2_apps SET webhooks = ? WHERE client_id = ?", (dumps(hooks), client_id))
+        return self._v2_webhook_object(client_id, match[0])
 
     # ------------------------------------------------------------ admin view
     def state(self):

@@ -256,13 +256,14 @@ class NylasModule:
 
     @property
     def v2_client(self):
-        """The ``NylasV2Client``, built on first use, or ``None`` without v2 credentials."""
+        """The ``NylasV2Client``, built on first use, or ``None`` without v2 credentials; read-only in check mode."""
         if self._v2_client is None and self.has_v2_credentials():
             try:
                 self._v2_client = NylasV2Client(
                     self.params["v2_client_id"],
                     self.params["v2_client_secret"],
                     api_uri=self.params.get("v2_api_uri"),
+                    read_only=self.check_mode,
                     **self._connection_kwargs()
                 )
             except NylasConfigError as e:

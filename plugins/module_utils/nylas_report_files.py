@@ -77,3 +77,25 @@ def read_json(path):
     """Read a JSON file; return the parsed value. Raises ``OSError`` or ``ValueError``."""
     with open(path, "r", encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def read_cutover_records(record_dir, v2_client_id):
+    """Read the cutover records of one pair (``<record_dir>/cutover-<v2 client id>-*.json``), oldest run first.
+
+    Returns a list of records (dicts); files that are not readable JSON objects are skipped. A missing
+    folder gives an empty list. The order is the records' ``started_at`` (then the file name).
+    """
+    if not record_dir or not os.path.isdir(record_dir):
+        return []
+    prefix = "cutover-%s-" % v2_client_id
+    records = []
+    for name in sorted(os.listdir(record_dir)):
+        if not (name.startswith(prefix) and name.endswith(".json")):
+            continue
+        try:
+            record = read_json(os.path.join(record_dir, name))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("v2_client_id") == v2_client_id:
+            records.append(record)
+    return sorted(records, key=lambda r: r.get("started_at") or 0)

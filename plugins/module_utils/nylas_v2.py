@@ -2,11 +2,13 @@
 # Copyright (c) 2026, nylas.migration contributors
 # Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
-"""The Nylas v2 API client: the read-only calls used for planning.
+"""The Nylas v2 API client: the reads used for planning, and the writes of the cutover.
 
-:class:`NylasV2Client` reads the v2 application and its accounts (HTTP Basic with the client secret
-as user name; bare JSON bodies, v2 error shape ``{"message", "type"}``). Requests, retries, pacing
-and errors are the shared core's (:class:`nylas_http.HttpCore`).
+:class:`NylasV2Client` reads the v2 application, its accounts and its webhooks (HTTP Basic with the
+client secret as user name; bare JSON bodies, v2 error shape ``{"message", "type"}``), and makes the
+few v2 writes of the end of the migration: cancel / re-activate an account, set a webhook's state.
+Requests, retries, pacing and errors are the shared core's (:class:`nylas_http.HttpCore`); with
+``read_only=True`` (check mode) a write raises ``NylasCheckModeError`` before reaching the network.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ class NylasV2Client(HttpCore):
     """Read client of the Nylas v2 API (HTTP Basic: user = client secret, empty password).
 
     v2 responses are bare JSON (no envelope); v2 errors are ``{"message": ..., "type": ...}``.
-    The client is read-only by construction (it only has GET operations).
+    Its writes (``downgrade_account``, ``upgrade_account``, ``update_webhook_state``) are refused
+    before any request when ``read_only`` is true (check mode).
 
     Args:
         client_id: the v2 application's client id.
@@ -49,6 +52,7 @@ class NylasV2Client(HttpCore):
         rate_limit=DEFAULT_RATE_LIMIT,
         sleep=time.sleep,
         session=None,
+        read_only=False,
     ):
         check_token(client_id, "v2_client_id", allow_colon=False)
         check_token(client_secret, "v2_client_secret")
@@ -60,7 +64,7 @@ class NylasV2Client(HttpCore):
             timeout=timeout,
             max_retries=max_retries,
             rate_limit=rate_limit,
-            read_only=False,
+            read_only=read_only,
             sleep=sleep,
             session=session,
             region=region,
@@ -105,6 +109,80 @@ class NylasV2Client(HttpCore):
 
         path = "/a/%s/accounts" % self._segment(self.client_id, "v2_client_id")
         return self._paginate(path, None, page_size, extract)
+
+    # -- the end of the migration (cutover): v2 accounts and webhooks ----------------------------
+
+    def _object(self, method, path, json=None):
+        """Send one request and return its body, which must be a JSON object."""
+        body = self.request(method, path, json=json)
+        if not isinstance(body, dict):
+            raise self._error("expected a JSON object, got %s" % type(body).__name__,
+                              error_type="unexpected_response", method=method, path=path)
+        return body
+
+    def _account_path(self, account_id, action=None):
+        path = "/a/%s/accounts/%s" % (self._segment(self.client_id, "v2_client_id"),
+                                      self._segment(account_id, "account_id"))
+        return path + "/" + action if action else path
+
+    def get_account(self, account_id):
+        """Return one v2 account (``GET /a/{client_id}/accounts/{id}``): ``billing_state``, ``sync_state``, ...
+
+        Raises:
+            NylasAPIError: as ``request`` (404 for an unknown account).
+        """
+        return self._object("GET", self._account_path(account_id))
+
+    def downgrade_account(self, account_id):
+        """Cancel a v2 account (``POST /a/{client_id}/accounts/{id}/downgrade``): v2 sync and billing stop.
+
+        Returns the v2 answer (``{"success": "true"}``). Reversible with :meth:`upgrade_account`.
+
+        Raises:
+            NylasCheckModeError: on a read-only client (nothing is sent).
+            NylasAPIError: as ``request``.
+        """
+        return self._object("POST", self._account_path(account_id, "downgrade"))
+
+    def upgrade_account(self, account_id):
+        """Re-activate a cancelled v2 account (``POST /a/{client_id}/accounts/{id}/upgrade``).
+
+        Returns the v2 answer (``{"success": "true"}``).
+
+        Raises:
+            NylasCheckModeError: on a read-only client (nothing is sent).
+            NylasAPIError: as ``request``.
+        """
+        return self._object("POST", self._account_path(account_id, "upgrade"))
+
+    def list_webhooks(self):
+        """Return the v2 webhooks of the application (``GET /a/{client_id}/webhooks``, a bare list).
+
+        Each webhook: ``id``, ``application_id``, ``callback_url``, ``state`` (``active`` /
+        ``inactive``), ``triggers``, ``version``.
+
+        Raises:
+            NylasAPIError: as ``request``, or ``unexpected_response`` when the body is not a list.
+        """
+        path = "/a/%s/webhooks" % self._segment(self.client_id, "v2_client_id")
+        body = self.request("GET", path)
+        if not isinstance(body, list):
+            raise self._error("expected a JSON list, got %s" % type(body).__name__,
+                              error_type="unexpected_response", method="GET", path=path)
+        return body
+
+    def update_webhook_state(self, webhook_id, state):
+        """Set a v2 webhook ``active`` or ``inactive`` (``PUT /a/{client_id}/webhooks/{id}``, body ``{"state"}``).
+
+        Returns the updated webhook.
+
+        Raises:
+            NylasCheckModeError: on a read-only client (nothing is sent).
+            NylasAPIError: as ``request``.
+        """
+        path = "/a/%s/webhooks/%s" % (self._segment(self.client_id, "v2_client_id"),
+                                      self._segment(webhook_id, "webhook_id"))
+        return self._object("PUT", path, json={"state": state})
 
 
 __all__ = ["NylasV2Client"]

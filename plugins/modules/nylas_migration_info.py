@@ -50,6 +50,13 @@ options:
       - The name of the application pair in the rows file and the report, for example the inventory host name.
       - Defaults to the v3 application id.
     type: str
+  cutover_record_dir:
+    description:
+      - The folder of the records of M(nylas.migration.nylas_v2_cutover) (its O(nylas.migration.nylas_v2_cutover#module:record_dir)).
+      - When set, each row of O(rows_path) gets a C(cutover) value such as "cancelled (run R)",
+        "re-activated (rollback of run R)", "kept" with the reason, or "not cut over".
+      - Only the v2 side (rows from the v2 accounts) carries it.
+    type: path
 extends_documentation_fragment:
   - nylas.migration.nylas
   - nylas.migration.nylas.attributes
@@ -243,6 +250,7 @@ import datetime
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_cutover_planning import cutover_column, with_cutover
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_report import (
     BASIS_V2_AND_V3,
@@ -253,7 +261,10 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_report impor
     rows_document,
     summarize_rows,
 )
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_report_files import write_private_json
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_report_files import (
+    read_cutover_records,
+    write_private_json,
+)
 
 
 def read_v2_accounts(module, application):
@@ -276,6 +287,7 @@ def run_module():
         argument_spec=dict(
             rows_path=dict(type="path"),
             label=dict(type="str"),
+            cutover_record_dir=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -301,6 +313,8 @@ def run_module():
         grants = module.call(client.list_grants, msg="Failed to list the grants", changed=False)
         rows = build_rows_v3_only(grants, application_id, region, pair=label)
 
+    if params["cutover_record_dir"]:
+        with_cutover(rows, cutover_column(read_cutover_records(params["cutover_record_dir"], params["v2_client_id"])))
     summary = summarize_rows(rows, basis, jobs=jobs, accounts=accounts, grants_by_account=grants_by_account)
     if summary["unexplained_failures"]:
         module.warn("%s: %d failure(s) of the latest migration job match no documented outcome rule"

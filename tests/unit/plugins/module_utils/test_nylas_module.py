@@ -420,3 +420,9 @@ def test_delete_if_present_fails_on_other_errors(capsys):
     rc, result, dummy = finish(capsys, lambda: module.delete_if_present(
         raiser(sure_error(status=500)), "gone", msg="Failed to delete", changed=False))
     assert rc == 1 and result["msg"].startswith("Failed to delete: HTTP 500") and result["changed"] is False
+
+
+def test_v2_client_read_only_in_check_mode():
+    args = dict(api_key=API_KEY, v2_client_id=V2_ID, v2_client_secret=V2_SECRET, v2_api_uri="http://127.0.0.1:9")
+    assert make(args, check_mode=True).v2_client.read_only is True
+    assert make(args).v2_client.read_only is False

@@ -79,3 +79,14 @@ def test_read_json_errors(tmp_path):
         read_json(str(bad))
     with pytest.raises(OSError):
         read_json(str(tmp_path / "missing.json"))
+
+
+def test_read_cutover_records(tmp_path):
+    from ansible_collections.nylas.migration.plugins.module_utils.nylas_report_files import read_cutover_records
+
+    write_private_json(str(tmp_path / "cutover-v2-a-late.json"), dict(v2_client_id="v2-a", run_id="late", started_at=9))
+    write_private_json(str(tmp_path / "cutover-v2-a-early.json"), dict(v2_client_id="v2-a", run_id="early", started_at=1))
+    write_private_json(str(tmp_path / "cutover-v2-ab-x.json"), dict(v2_client_id="v2-ab", run_id="x"))
+    (tmp_path / "cutover-v2-a-broken.json").write_text("{not json")
+    assert [r["run_id"] for r in read_cutover_records(str(tmp_path), "v2-a")] == ["early", "late"]
+    assert read_cutover_records(str(tmp_path / "missing"), "v2-a") == []

@@ -89,3 +89,45 @@ def test_v2_auth_error_names_region_and_url(rsps, sleep, region, base):
     assert exc.message.startswith("Unauthorized (region '%s', %s); " % (region, base))
     assert "check that the v2 client id and secret belong to a v2 application of region '%s'" % region in exc.message
     assert_no_secret(exc, V2_SECRET)
+
+
+# -- the cutover's v2 calls -------------------------------------------------------------------------
+
+def test_v2_downgrade_upgrade_paths_and_answers(rsps, v2):
+    base = V2BASE + "/a/%s/accounts/acc-1" % V2_ID
+    rsps.add(responses.POST, base + "/downgrade", json={"success": "true"})
+    rsps.add(responses.POST, base + "/upgrade", json={"success": "true"})
+    rsps.add(responses.GET, base, json={"id": "acc-1", "billing_state": "paid"})
+    assert v2.downgrade_account("acc-1") == {"success": "true"}
+    assert v2.upgrade_account("acc-1") == {"success": "true"}
+    assert v2.get_account("acc-1")["billing_state"] == "paid"
+    assert [(c.request.method, urlsplit(c.request.url).path) for c in rsps.calls] == [
+        ("POST", "/a/%s/accounts/acc-1/downgrade" % V2_ID), ("POST", "/a/%s/accounts/acc-1/upgrade" % V2_ID),
+        ("GET", "/a/%s/accounts/acc-1" % V2_ID)]
+
+
+def test_v2_webhooks_list_and_state_update(rsps, v2):
+    hooks = [{"id": "w1", "callback_url": "https://h.example.com", "state": "active", "triggers": ["message.created"]}]
+    rsps.add(responses.GET, V2BASE + "/a/%s/webhooks" % V2_ID, json=hooks)
+    rsps.add(responses.PUT, V2BASE + "/a/%s/webhooks/w1" % V2_ID, json=dict(hooks[0], state="inactive"))
+    assert v2.list_webhooks() == hooks
+    assert v2.update_webhook_state("w1", "inactive")["state"] == "inactive"
+    assert json.loads(rsps.calls[1].request.body) == {"state": "inactive"}
+
+
+def test_v2_webhooks_not_a_list_is_an_error(rsps, v2):
+    rsps.add(responses.GET, V2BASE + "/a/%s/webhooks" % V2_ID, json={"data": []})
+    with pytest.raises(NylasAPIError) as info:
+        v2.list_webhooks()
+    assert info.value.error_type == "unexpected_response"
+
+
+def test_v2_writes_refused_when_read_only(rsps):
+    from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasCheckModeError
+
+    client = NylasV2Client(V2_ID, V2_SECRET, api_uri=V2BASE, read_only=True)
+    for call in (lambda: client.downgrade_account("a"), lambda: client.upgrade_account("a"),
+                 lambda: client.update_webhook_state("w", "inactive")):
+        with pytest.raises(NylasCheckModeError):
+            call()
+    assert len(rsps.calls) == 0

@@ -91,6 +91,7 @@ class FakeNylas:
         self.grants = []
         self.placeholders = set()  # account ids that clone_grant turns into placeholder (invalid) grants
         self.accounts = []  # v2 accounts
+        self.v2_webhooks = []  # v2 webhooks (id, callback_url, state, triggers)
         self.v2_application = {"application_name": "Unit v2", "redirect_uris": []}
         self.import_adds = {"callback_uris": [], "connectors": []}
         self.import_data = "imported"
@@ -121,7 +122,7 @@ class FakeNylas:
                 return None
             fake.v2_kwargs = dict(client_id=module.params["v2_client_id"], region=module.params["region"],
                                   api_uri=module.params.get("v2_api_uri"))
-            return FakeV2Client(fake)
+            return FakeV2Client(fake, read_only=module.check_mode)
 
         monkeypatch.setattr(nylas_module.NylasModule, "client", property(client))
         monkeypatch.setattr(nylas_module.NylasModule, "v2_client", property(v2_client))
@@ -139,7 +140,7 @@ class FakeNylas:
 
     def writes(self):
         """Return the names of the write calls made."""
-        return [c[0] for c in self.calls if c[0] in FakeV3Client.WRITES]
+        return [c[0] for c in self.calls if c[0] in FakeV3Client.WRITES or c[0] in FakeV2Client.WRITES]
 
     def write_args(self, name):
         """Return the arguments of every call of the write ``name``."""
@@ -417,8 +418,12 @@ class FakeV3Client:
 class FakeV2Client:
     """Fake ``NylasV2Client``."""
 
-    def __init__(self, state):
+    #: The v2 calls that write (refused on a read-only client, as the real one refuses them).
+    WRITES = ("downgrade_account", "upgrade_account", "update_webhook_state")
+
+    def __init__(self, state, read_only=False):
         self.state = state
+        self.read_only = read_only
 
     def get_application(self):
         self.state._call("v2_get_application")
@@ -427,6 +432,49 @@ class FakeV2Client:
     def list_accounts(self, page_size=100):
         self.state._call("list_accounts")
         return copy.deepcopy(self.state.accounts)
+
+    # -- the cutover's v2 calls (state: ``accounts`` billing_state, ``v2_webhooks``) ----------------
+
+    def _check_write(self):
+        if self.read_only:
+            raise NylasCheckModeError("check mode: the v2 client refuses writes")
+
+    def _v2_account(self, account_id):
+        for account in self.state.accounts:
+            if account.get("id") == account_id:
+                return account
+        raise api_error(404, "not_found_error", "account %s not found" % account_id, path="/a/x/accounts/%s" % account_id)
+
+    def get_account(self, account_id):
+        self.state._call("get_account", account_id)
+        return copy.deepcopy(self._v2_account(account_id))
+
+    def downgrade_account(self, account_id):
+        self._check_write()
+        self.state._call("downgrade_account", account_id)
+        self._v2_account(account_id)["billing_state"] = "cancelled"
+        self.state._after("downgrade_account", account_id)
+        return {"success": "true"}
+
+    def upgrade_account(self, account_id):
+        self._check_write()
+        self.state._call("upgrade_account", account_id)
+        self._v2_account(account_id)["billing_state"] = "paid"
+        self.state._after("upgrade_account", account_id)
+        return {"success": "true"}
+
+    def list_webhooks(self):
+        self.state._call("v2_list_webhooks")
+        return copy.deepcopy(self.state.v2_webhooks)
+
+    def update_webhook_state(self, webhook_id, state):
+        self._check_write()
+        self.state._call("update_webhook_state", webhook_id, state)
+        for hook in self.state.v2_webhooks:
+            if hook.get("id") == webhook_id:
+                hook["state"] = state
+                return copy.deepcopy(hook)
+        raise api_error(404, "not_found_error", "webhook %s not found" % webhook_id, method="PUT")
 
 
 def run_module(main, args, capsys, check_mode=False, diff=False):

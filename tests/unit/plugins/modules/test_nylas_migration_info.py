@@ -200,3 +200,22 @@ def test_rows_file_that_cannot_be_written_fails_without_personal_data(api, capsy
     assert rc == 1 and result["msg"].startswith("Failed to write the rows file %s" % (blocker / "rows.json"))
     assert result["summary"]["by_status"]["migrated"] == 1 and "rows_path" not in result
     assert_no_email(raw)
+
+
+def test_cutover_column_from_the_cutover_records(api, capsys, tmp_path):
+    from ansible_collections.nylas.migration.plugins.module_utils.nylas_report_files import write_private_json
+
+    records = tmp_path / "cutover"
+    write_private_json(str(records / ("cutover-%s-r1.json" % BASE_ARGS["v2_client_id"])), dict(
+        kind="nylas_v2_cutover", run_id="r1", v2_client_id=BASE_ARGS["v2_client_id"], started_at=1,
+        cancelled=["a1"], decisions={"a1": "valid_grant", "a2": "grant_not_valid"}, rollback=None))
+    write_private_json(str(records / "cutover-v2-other-r1.json"), dict(
+        kind="nylas_v2_cutover", run_id="x", v2_client_id="v2-other", cancelled=["a2"], decisions={}))
+    rows_path = tmp_path / "rows.json"
+    rc, result, raw = run(capsys, dict(rows_path=str(rows_path), cutover_record_dir=str(records)))
+    assert rc == 0, result
+    with open(str(rows_path), encoding="utf-8") as handle:
+        rows = {r["account_id"]: r["cutover"] for r in json.load(handle)["rows"]}
+    assert rows["a1"] == "cancelled (run r1)" and rows["a2"].startswith("kept: the v3 grant is not valid")
+    assert rows["a3"] == "not cut over" and rows["a4"] == "not cut over"
+    assert_no_email(raw)

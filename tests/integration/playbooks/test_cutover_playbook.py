@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``playbooks/cutover.yml`` over the demo inventory, after ``migrate.yml`` migrated the pairs (mini demo seed).
+
+What was cancelled is compared with the truth read through the APIs: the v2 ``billing_state`` of
+every account and the ``grant_status`` of its v3 grant.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.integration.playbooks.playbook_runner import (
+    ANSIBLE_PLAYBOOK,
+    DEMO_CREDENTIALS,
+    DEMO_INVENTORY,
+    DEMO_PAIRS,
+    REPO_ROOT,
+    demo_secrets,
+    last_seq,
+    mini_demo_seed,
+    parse_recap,
+    playbook_env,
+    sim_vars,
+    v2_accounts,
+    v3_grants,
+    writes,
+)
+
+CUTOVER = REPO_ROOT / "playbooks" / "cutover.yml"
+
+
+def cutover(sims, report_root, run_id, *args, **extra_vars):
+    """Run cutover.yml; return ``(rc, stdout, recap)``; the output never holds a secret or a v2 email."""
+    variables = dict(sim_vars(sims), nylas_report_root=str(report_root), nylas_run_id=run_id, **extra_vars)
+    cmd = [str(ANSIBLE_PLAYBOOK), "-i", str(DEMO_INVENTORY), str(CUTOVER), "-e", json.dumps(variables)] + list(args)
+    proc = subprocess.run(cmd, cwd=str(REPO_ROOT), env=playbook_env(), capture_output=True, text=True, timeout=300,
+                          check=False)
+    out = proc.stdout + proc.stderr
+    for secret in demo_secrets():
+        assert secret not in out, "a secret leaked into the playbook output"
+    return proc.returncode, out, parse_recap(proc.stdout)
+
+
+def truth(sims):
+    """Per host: ``(valid, billing)``: ids of accounts with a valid grant, and ``{id: billing_state}``."""
+    found = {}
+    for host, (region, _app, client_id) in DEMO_PAIRS.items():
+        cred = DEMO_CREDENTIALS[host]
+        grants = v3_grants(sims[region], cred["api_key"])
+        valid = {g["account_id"] for g in grants if g.get("grant_status") == "valid" and g.get("account_id")}
+        billing = {a["id"]: a["billing_state"] for a in v2_accounts(sims[region], client_id, cred["v2_client_secret"])}
+        found[host] = (valid, billing)
+    return found
+
+
+def emails(sims):
+    return [a["email"] for host, (region, _app, client_id) in DEMO_PAIRS.items()
+            for a in v2_accounts(sims[region], client_id, DEMO_CREDENTIALS[host]["v2_client_secret"])]
+
+
+@pytest.fixture
+def migrated(sim_pair, run_playbook, tmp_path):
+    sims = sim_pair(us_seed=mini_demo_seed(tmp_path / "us-seed.yaml"), eu_seed=mini_demo_seed(tmp_path / "eu-seed.yaml"))
+    run = run_playbook(sims=sims)
+    assert run.rc == 0, run.stdout[-3000:]
+    return sims
+
+
+def test_check_then_cutover_of_one_region_rerun_and_rollback(migrated, report_root):
+    sims = migrated
+    before = truth(sims)
+    addresses = emails(sims)
+    assert all(valid for valid, _billing in before.values())
+
+    seqs = {r: last_seq(s) for r, s in sims.items()}
+    rc, out, recap = cutover(sims, report_root, "c1", "--check")
+    assert rc == 0, out[-3000:]
+    assert all(writes(s, seqs[r]) == [] for r, s in sims.items())
+    for host, (valid, _billing) in before.items():
+        assert "%s: would cancel %d;" % (host, len(valid)) in out
+    assert not any(a in out for a in addresses)
+
+    # confirm names the us region: acme and globex are cut over, initech (eu) is not touched
+    rc, out, recap = cutover(sims, report_root, "c1", "--tags", "cutover", nylas_cutover_confirm="us")
+    assert rc == 0, out[-3000:]
+    after = truth(sims)
+    for host in ("acme", "globex"):
+        valid, billing = before[host]
+        cancelled = {i for i, state in after[host][1].items() if state == "cancelled"}
+        assert cancelled == valid  # exactly the accounts with a valid grant, none other
+        assert {i: s for i, s in after[host][1].items() if i not in valid} == {i: s for i, s in billing.items()
+                                                                               if i not in valid}
+        assert recap[host]["changed"] >= 1
+    assert after["initech"][1] == before["initech"][1]
+    assert writes(sims["eu"], seqs["eu"]) == []
+    assert "Cutover skipped for initech" in out
+    assert not any(a in out for a in addresses)
+    record = report_root / "cutover" / "cutover-v2-us-acme-c1.json"
+    assert oct(record.stat().st_mode & 0o777) == "0o600"
+    assert not any(a in record.read_text() for a in addresses)
+
+    seqs = {r: last_seq(s) for r, s in sims.items()}
+    rc, out, recap = cutover(sims, report_root, "c1", "--tags", "cutover", nylas_cutover_confirm="us")
+    assert rc == 0 and all(recap[h]["changed"] == 0 for h in recap), out[-3000:]
+    assert all(writes(s, seqs[r]) == [] for r, s in sims.items())
+
+    rc, out, recap = cutover(sims, report_root, "c1", "--tags", "rollback", nylas_cutover_confirm="us")
+    assert rc == 0, out[-3000:]
+    restored = truth(sims)
+    assert {h: b for h, (_v, b) in restored.items()} == {h: b for h, (_v, b) in before.items()}
+    upgrades = [m for m, _p, _s in writes(sims["us"], seqs["us"])].count("POST")
+    assert upgrades == sum(len(before[h][0]) for h in ("acme", "globex"))
+
+
+def test_rollout_and_error_budget_through_the_playbook(migrated, report_root):
+    sims = migrated
+    before = truth(sims)
+    sims["us"].add_fault(method="POST", path="/a/v2-us-globex/accounts/*/downgrade", status=400)
+    rc, out, recap = cutover(sims, report_root, "c2", "--tags", "cutover", "--limit", "us",
+                             nylas_cutover_confirm="us", nylas_cutover_rollout_count=3, nylas_cutover_error_budget=1)
+    assert rc != 0 and recap["globex"]["failed"] == 1 and recap["acme"]["failed"] == 0, out[-3000:]
+    after = truth(sims)
+    assert sum(1 for s in after["acme"][1].values() if s == "cancelled") == 3
+    assert after["globex"][1] == before["globex"][1]
+    assert "more than error_budget=1" in out
+
+
+def test_webhook_parity_creates_the_proposals_rerun_unchanged_then_v2_inactive(sim_pair, report_root):
+    sims = sim_pair()
+    seqs = {r: last_seq(s) for r, s in sims.items()}
+    rc, out, recap = cutover(sims, report_root, "w1", "--tags", "webhook_parity")
+    assert rc == 0 and "nylas_webhooks:" in out and all(recap[h]["changed"] == 0 for h in recap), out[-3000:]
+    assert all(writes(s, seqs[r]) == [] for r, s in sims.items())
+
+    rc, out, recap = cutover(sims, report_root, "w1", "--tags", "webhook_parity", nylas_cutover_create_webhooks=True)
+    assert rc == 0, out[-3000:]
+    created = [(m, p) for m, p, _s in writes(sims["us"], seqs["us"])]
+    assert created == [("POST", "/v3/webhooks")] * 3  # acme 2, globex 1 (its inactive v2 webhook is skipped)
+    assert [(m, p) for m, p, _s in writes(sims["eu"], seqs["eu"])] == [("POST", "/v3/webhooks")] * 2
+
+    seqs = {r: last_seq(s) for r, s in sims.items()}
+    rc, out, recap = cutover(sims, report_root, "w1", "--tags", "webhook_parity", nylas_cutover_create_webhooks=True)
+    assert rc == 0 and all(recap[h]["changed"] == 0 for h in recap), out[-3000:]
+    assert all(writes(s, seqs[r]) == [] for r, s in sims.items())
+
+    rc, out, recap = cutover(sims, report_root, "w1", "--tags", "v2_webhooks", nylas_cutover_deactivate_v2_webhooks=True)
+    assert rc == 0, out[-3000:]
+    puts = [p for m, p, _s in writes(sims["us"], seqs["us"]) + writes(sims["eu"], seqs["eu"]) if m == "PUT"]
+    assert len(puts) == 5 and all("/webhooks/" in p and p.startswith("/a/") for p in puts)
