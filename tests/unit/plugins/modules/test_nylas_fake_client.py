@@ -28,7 +28,7 @@ PAIRS = ((FakeV3Client, NylasV3Client), (FakeV2Client, NylasV2Client))
 
 def public_methods(cls):
     """The names of the public methods a class defines or inherits."""
-    return sorted(name for name, _ in inspect.getmembers(cls, inspect.isfunction) if not name.startswith("_"))
+    return sorted(name for name, _member in inspect.getmembers(cls, inspect.isfunction) if not name.startswith("_"))
 
 
 def parameters(function):
