@@ -237,12 +237,17 @@ def test_v3_application_of_another_region_fails_in_preflight_without_write(tmp_p
     assert sims["us"].state()["applications"]["app-us-globex"]["v2_application_id"] == "v2-us-globex"
 
 
+ROLE_PREFIX = "nylas.migration.migrate : "
+
+
 def _failed_task(stdout, host):
-    """The name of the task at which ``host`` failed (from the default callback's output)."""
+    """The name of the task at which ``host`` failed (from the default callback's output), without the
+    ``nylas.migration.migrate : `` prefix of the role's tasks."""
     task = None
     for line in stdout.splitlines():
         if line.startswith("TASK ["):
             task = line[len("TASK ["):line.rindex("]")]
+            task = task[len(ROLE_PREFIX):] if task.startswith(ROLE_PREFIX) else task
         elif line.startswith(("fatal: [%s]" % host, "failed: [%s]" % host)):
             return task
     return ""
