@@ -235,6 +235,12 @@ def test_v3_application_of_another_region_fails_in_preflight_without_write(tmp_p
     assert sims["us"].state()["applications"]["app-us-acme"]["v2_application_id"] is None
     assert run.recap["globex"]["failed"] == 0 and run.recap["globex"]["changed"] > 0, run.recap
     assert sims["us"].state()["applications"]["app-us-globex"]["v2_application_id"] == "v2-us-globex"
+    # summary.json has both pairs: where acme stopped and why, and globex done
+    pairs = {p["application_pair"]: p for p in json.loads((run.report_dir / "summary.json").read_text())["application_pairs"]}
+    assert pairs["acme"]["failed_at"].startswith("Pre-flight | the API key answers"), pairs["acme"]
+    assert "region 'us'" in pairs["acme"]["error"] and pairs["acme"]["linked"] == "not reached", pairs["acme"]
+    assert pairs["globex"]["failed_at"] is None and pairs["globex"]["linked"] == "linked", pairs["globex"]
+    assert "acme (eu): FAILED at 'Pre-flight | the API key answers" in run.stdout
 
 
 ROLE_PREFIX = "nylas.migration.migrate : "
