@@ -9,7 +9,8 @@ demo applications and identities with fewer accounts) so that each test stays qu
 6. a pair whose v3 application is in another region than its inventory group fails in pre-flight,
    with no write;
 7. the eu simulator killed mid-batch and restarted: the re-run ends with every account migrated once;
-and a pair without any notification destination stops before its first clone.
+and a pair without any notification destination stops before its first clone; with ``nylas_serial: 1``
+the pairs run one by one in one run folder.
 """
 
 from __future__ import annotations
@@ -201,6 +202,26 @@ def test_limit_eu_sends_nothing_to_us(tmp_path, sim_pair, run_playbook):
     assert sims["eu"].state()["applications"]["app-eu-initech"]["v2_application_id"] == "v2-eu-initech"
     duplicates, lost, unexpected, _counts = _grant_check(sims["eu"], "initech")
     assert not duplicates and not lost and not unexpected
+
+
+# ------------------------------------------------------------------------------ nylas_serial
+def test_serial_runs_pair_by_pair_in_one_run_folder_with_every_pair_summarised(tmp_path, sim_pair, run_playbook):
+    """With ``nylas_serial: 1`` the play runs in three batches: the run is named once (one report folder)
+    and summary.json, rewritten after each batch, ends with every pair."""
+    seed = mini_demo_seed(tmp_path / "seed.yaml")
+    sims = sim_pair(us_seed=seed, eu_seed=seed)
+    run = run_playbook(sims=sims, extra_vars={"nylas_serial": 1, "nylas_run_id": ""})
+
+    assert run.rc == 0, run.stdout[-6000:]
+    assert run.stdout.count("PLAY [Migrate each application pair]") == 3, "not one batch per pair"
+    assert all(r["failed"] == 0 and r["changed"] > 0 for r in run.recap.values()) and len(run.recap) == 3
+    report_root = run.report_dir.parent
+    run_dirs = [p for p in report_root.iterdir() if p.name != "webhook-secrets"]
+    assert len(run_dirs) == 1, sorted(p.name for p in report_root.iterdir())
+    summary = json.loads((run_dirs[0] / "summary.json").read_text())
+    assert summary["run_id"] == run_dirs[0].name
+    assert sorted(p["application_pair"] for p in summary["application_pairs"]) == sorted(DEMO_PAIRS)
+    assert summary["totals"]["accounts"] == 150, summary["totals"]  # the report covered the three pairs
 
 
 # --------------------------------------------------------------------------- 6. region mismatch
