@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.installed.conftest import BIN, user_env
+from simulator.harness import SimulatorProcess
+from tests.integration.installed.installed_runner import user_env
 from tests.integration.playbooks.playbook_runner import (
     DEMO_CREDENTIALS, DEMO_PAIRS, FAST_PACE, credential_secrets, mini_demo_seed, webhook_secrets,
 )
@@ -102,7 +103,6 @@ def _decrypt(path, password):
 def awx_job(installed_collection, tmp_path_factory):
     """Simulators, the AWX-like private data dir, and the finished ansible-runner job."""
     ansible_runner = pytest.importorskip("ansible_runner")
-    from simulator.harness import SimulatorProcess
 
     tmp = tmp_path_factory.mktemp("awx")
     seed = mini_demo_seed(tmp / "seed.yaml")

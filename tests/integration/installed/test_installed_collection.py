@@ -18,7 +18,8 @@ import tarfile
 
 import pytest
 
-from tests.integration.installed.conftest import BIN, tree_state, user_env, user_inventory
+from simulator.harness import SimulatorProcess
+from tests.integration.installed.installed_runner import BIN, tree_state, user_env, user_inventory
 from tests.integration.playbooks.playbook_runner import (
     DEMO_PAIRS, FAST_PACE, PLAYBOOK_TIMEOUT, mini_demo_seed, parse_recap, writes,
 )
@@ -50,8 +51,6 @@ def test_tarball_holds_the_role_and_leaves_the_checkout_out(installed_collection
 @pytest.fixture(scope="module")
 def user_runs(installed_collection, tmp_path_factory):
     """Plan, change and re-run from a user's directory over a copy of the demo inventory (three pairs)."""
-    from simulator.harness import SimulatorProcess  # the repo root is on sys.path (tests/conftest.py)
-
     tmp = tmp_path_factory.mktemp("user")
     seed = mini_demo_seed(tmp / "seed.yaml")
     sims = {}

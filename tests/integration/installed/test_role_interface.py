@@ -21,7 +21,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.integration.installed.conftest import BIN, REPO_ROOT, user_env, user_inventory
+from tests.integration.installed.installed_runner import BIN, REPO_ROOT, user_env, user_inventory
 from tests.integration.playbooks.playbook_runner import DEMO_CREDENTIALS, DEMO_PAIRS, credential_secrets, parse_recap
 
 ROLE = REPO_ROOT / "roles" / "migrate"

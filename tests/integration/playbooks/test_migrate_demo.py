@@ -184,7 +184,6 @@ def test_change_writes_the_run_summary(demo_change):
 
 def test_change_saves_webhook_secrets_vault_encrypted(demo_change):
     """New webhook secrets go to <nylas_report_root>/webhook-secrets/ (the default), kept across runs."""
-    run = demo_change["run"]
     files = sorted((demo_change["reports"] / "webhook-secrets").glob("*.vault"))
     assert {f.name.split("-")[0] for f in files} == set(PAIR_HOSTS), files
     issued = []
