@@ -69,4 +69,3 @@ def user_inventory(directory, sims):
         data.update(nylas_api_uri=sim.url, nylas_v2_api_uri=sim.url)
         path.write_text(yaml.safe_dump(data, sort_keys=False))
     return directory
-

@@ -131,8 +131,8 @@ def test_files_go_to_the_working_directory_reports_folder(user_runs):
     assert {p["application_pair"]: p["batch_action"] for p in plan["application_pairs"]} == dict.fromkeys(DEMO_PAIRS, "start")
 
 
-def test_running_from_inside_the_installed_collection_is_refused_before_any_request(installed_collection, tmp_path,
-                                                                                     sim_factory):
+def test_running_from_inside_the_installed_collection_is_refused_before_any_request(
+        installed_collection, tmp_path, sim_factory):
     """Run from the collection's own folder, the default ./reports would be inside it: the pre-flight refuses
     (no request, nothing written there)."""
     sims = {"us": sim_factory("us"), "eu": sim_factory("eu")}
