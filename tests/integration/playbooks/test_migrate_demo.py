@@ -233,4 +233,4 @@ def test_rerun_changes_nothing_and_writes_nothing(demo_change):
     for host in PAIR_HOSTS:
         assert pairs[host]["linked"] == "already linked" and pairs[host]["imported"] == "already imported"
         assert pairs[host]["batch_action"] == "none" and pairs[host]["batch_status"] == "nothing to do", pairs[host]
-        assert "%s (%s): link already linked" % (host, DEMO_PAIRS[host][0]) in run.stdout
+        assert "%s (%s): link: already linked, import: already imported;" % (host, DEMO_PAIRS[host][0]) in run.stdout
