@@ -10,10 +10,14 @@
 * ``tree_state(path)``: ``{relative path: (kind, mode, size, sha256)}`` of every file and folder under
   ``path``, to prove that nothing was created or changed there.
 * ``user_inventory(directory, sims)``: a copy of ``inventories/demo`` (three pairs) pointing at ``sims``.
+* ``mini_demo_simulators(directory)`` (context manager): a us and an eu simulator on the demo seed with
+  fewer accounts (``mini_demo_seed``), state under ``directory``; yields ``{"us": sim, "eu": sim}`` and
+  stops them on exit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -23,6 +27,9 @@ from collections import namedtuple
 from pathlib import Path
 
 import yaml
+
+from simulator.harness import SimulatorProcess
+from tests.integration.playbooks.playbook_runner import FAST_PACE, mini_demo_seed
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
@@ -69,3 +76,19 @@ def user_inventory(directory, sims):
         data.update(nylas_api_uri=sim.url, nylas_v2_api_uri=sim.url)
         path.write_text(yaml.safe_dump(data, sort_keys=False))
     return directory
+
+
+@contextlib.contextmanager
+def mini_demo_simulators(directory):
+    """A us and an eu simulator on the small demo seed (state under ``directory``), stopped on exit."""
+    directory = Path(directory)
+    seed = mini_demo_seed(directory / "seed.yaml")
+    sims = {}
+    try:
+        for region in ("us", "eu"):
+            sims[region] = SimulatorProcess(region, seed=seed, state=directory / ("%s.sqlite" % region),
+                                            job_pace=FAST_PACE).start()
+        yield sims
+    finally:
+        for sim in sims.values():
+            sim.stop()

@@ -25,10 +25,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator.harness import SimulatorProcess
-from tests.integration.installed.installed_runner import user_env
+from tests.integration.installed.installed_runner import mini_demo_simulators, user_env
 from tests.integration.playbooks.playbook_runner import (
-    DEMO_CREDENTIALS, DEMO_PAIRS, FAST_PACE, credential_secrets, mini_demo_seed, webhook_secrets,
+    DEMO_CREDENTIALS, DEMO_PAIRS, credential_secrets, webhook_secrets,
 )
 
 VAULT_PASSWORD = "awx-many-pairs-vault-password-NOT-REAL"
@@ -105,12 +104,7 @@ def awx_job(installed_collection, tmp_path_factory):
     ansible_runner = pytest.importorskip("ansible_runner")
 
     tmp = tmp_path_factory.mktemp("awx")
-    seed = mini_demo_seed(tmp / "seed.yaml")
-    sims = {}
-    try:
-        for region in ("us", "eu"):
-            sims[region] = SimulatorProcess(region, seed=seed, state=tmp / ("%s.sqlite" % region),
-                                            job_pace=FAST_PACE).start()
+    with mini_demo_simulators(tmp) as sims:
         private = tmp / "runner"
         (private / "project").mkdir(parents=True)
         (private / "project" / "migrate.yml").write_text(PROJECT_PLAYBOOK)
@@ -135,9 +129,6 @@ def awx_job(installed_collection, tmp_path_factory):
             os.environ.update(saved)
         yield {"result": result, "sims": sims, "private": private, "inventory": inventory, "reports": reports,
                "credentials_file": credentials_file, "stdout": result.stdout.read(), "events": list(result.events)}
-    finally:
-        for sim in sims.values():
-            sim.stop()
 
 
 def test_one_job_migrates_every_pair_with_its_own_keys(awx_job):

@@ -18,10 +18,9 @@ import tarfile
 
 import pytest
 
-from simulator.harness import SimulatorProcess
-from tests.integration.installed.installed_runner import BIN, tree_state, user_env, user_inventory
+from tests.integration.installed.installed_runner import BIN, mini_demo_simulators, tree_state, user_env, user_inventory
 from tests.integration.playbooks.playbook_runner import (
-    DEMO_PAIRS, FAST_PACE, PLAYBOOK_TIMEOUT, mini_demo_seed, parse_recap, writes,
+    DEMO_PAIRS, PLAYBOOK_TIMEOUT, parse_recap, writes,
 )
 
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z$")
@@ -52,12 +51,7 @@ def test_tarball_holds_the_role_and_leaves_the_checkout_out(installed_collection
 def user_runs(installed_collection, tmp_path_factory):
     """Plan, change and re-run from a user's directory over a copy of the demo inventory (three pairs)."""
     tmp = tmp_path_factory.mktemp("user")
-    seed = mini_demo_seed(tmp / "seed.yaml")
-    sims = {}
-    try:
-        for region in ("us", "eu"):
-            sims[region] = SimulatorProcess(region, seed=seed, state=tmp / ("%s.sqlite" % region),
-                                            job_pace=FAST_PACE).start()
+    with mini_demo_simulators(tmp) as sims:
         inventory = user_inventory(tmp / "inventory", sims)
         work = tmp / "work"
         work.mkdir()
@@ -69,9 +63,6 @@ def user_runs(installed_collection, tmp_path_factory):
                 break
         yield {"sims": sims, "runs": runs, "work": work, "inventory": inventory, "before": before,
                "installed": installed_collection}
-    finally:
-        for sim in sims.values():
-            sim.stop()
 
 
 def test_every_pass_succeeds_and_the_rerun_changes_nothing(user_runs):
