@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 SANITY_ROOT ?= $(or $(TMPDIR),/tmp)/nylas-migration-sanity
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help venv collection-link demo test sanity units simulator-tests integration lint benchmark changelog-lint ee-context collection-copy units-ansible-test clean benchmark-translate
+.PHONY: help venv collection-link demo test sanity units simulator-tests integration installed-tests lint benchmark changelog-lint ee-context collection-copy units-ansible-test clean benchmark-translate
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -60,6 +60,9 @@ simulator-tests: venv  ## The simulator's own tests (it is the ground truth of t
 
 integration: venv collection-link  ## Modules and playbooks against simulators on free loopback ports
 	$(PYTEST) tests/integration -q -p no:pytest-ansible
+
+installed-tests: venv  ## Part of integration: the built tarball installed in a fresh path, run by FQCN and as an AWX job over many pairs
+	$(PYTEST) tests/integration/installed -q -p no:pytest-ansible
 
 lint: venv collection-link  ## ansible-lint, production profile
 	$(BIN)/ansible-lint --profile production

@@ -37,8 +37,8 @@ def run_pass(name, extra, sim_urls, run_id, env):
         os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
         "-i", os.path.join(REPO, "inventories", "demo"),
         os.path.join(REPO, "playbooks", "migrate.yml"),
-        "-e", "nylas_sim_us_url=%s" % sim_urls["us"],
-        "-e", "nylas_sim_eu_url=%s" % sim_urls["eu"],
+        "-e", "sim_us_url=%s" % sim_urls["us"],
+        "-e", "sim_eu_url=%s" % sim_urls["eu"],
         "-e", "nylas_run_id=%s-%s" % (run_id, name),
     ] + extra
     print("\n==== %s: %s" % (name, " ".join(cmd[1:])), flush=True)

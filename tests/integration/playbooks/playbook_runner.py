@@ -124,7 +124,7 @@ def ensure_collection_link():
 
 def sim_vars(sims):
     """The extra vars that point the demo inventory at the simulators."""
-    return {"nylas_sim_%s_url" % region: sim.url for region, sim in sims.items() if sim is not None}
+    return {"sim_%s_url" % region: sim.url for region, sim in sims.items() if sim is not None}
 
 
 def playbook_command(args=(), extra_vars=None, check=False, diff=False, limit=None, inventory=None):

@@ -9,7 +9,8 @@ demo applications and identities with fewer accounts) so that each test stays qu
 6. a pair whose v3 application is in another region than its inventory group fails in pre-flight,
    with no write;
 7. the eu simulator killed mid-batch and restarted: the re-run ends with every account migrated once;
-and a pair without any notification destination stops before its first clone.
+and a pair without any notification destination stops before its first clone; with ``nylas_serial: 1``
+the pairs run one by one in one run folder.
 """
 
 from __future__ import annotations
@@ -203,6 +204,26 @@ def test_limit_eu_sends_nothing_to_us(tmp_path, sim_pair, run_playbook):
     assert not duplicates and not lost and not unexpected
 
 
+# ------------------------------------------------------------------------------ nylas_serial
+def test_serial_runs_pair_by_pair_in_one_run_folder_with_every_pair_summarised(tmp_path, sim_pair, run_playbook):
+    """With ``nylas_serial: 1`` the play runs in three batches: the run is named once (one report folder)
+    and summary.json, rewritten after each batch, ends with every pair."""
+    seed = mini_demo_seed(tmp_path / "seed.yaml")
+    sims = sim_pair(us_seed=seed, eu_seed=seed)
+    run = run_playbook(sims=sims, extra_vars={"nylas_serial": 1, "nylas_run_id": ""})
+
+    assert run.rc == 0, run.stdout[-6000:]
+    assert run.stdout.count("PLAY [Migrate each application pair]") == 3, "not one batch per pair"
+    assert all(r["failed"] == 0 and r["changed"] > 0 for r in run.recap.values()) and len(run.recap) == 3
+    report_root = run.report_dir.parent
+    run_dirs = [p for p in report_root.iterdir() if p.name != "webhook-secrets"]
+    assert len(run_dirs) == 1, sorted(p.name for p in report_root.iterdir())
+    summary = json.loads((run_dirs[0] / "summary.json").read_text())
+    assert summary["run_id"] == run_dirs[0].name
+    assert sorted(p["application_pair"] for p in summary["application_pairs"]) == sorted(DEMO_PAIRS)
+    assert summary["totals"]["accounts"] == 150, summary["totals"]  # the report covered the three pairs
+
+
 # --------------------------------------------------------------------------- 6. region mismatch
 def test_v3_application_of_another_region_fails_in_preflight_without_write(tmp_path, sim_pair, run_playbook):
     """acme's v3 application is a us application, but the inventory files the pair under ``eu`` (with
@@ -235,14 +256,25 @@ def test_v3_application_of_another_region_fails_in_preflight_without_write(tmp_p
     assert sims["us"].state()["applications"]["app-us-acme"]["v2_application_id"] is None
     assert run.recap["globex"]["failed"] == 0 and run.recap["globex"]["changed"] > 0, run.recap
     assert sims["us"].state()["applications"]["app-us-globex"]["v2_application_id"] == "v2-us-globex"
+    # summary.json has both pairs: where acme stopped and why, and globex done
+    pairs = {p["application_pair"]: p for p in json.loads((run.report_dir / "summary.json").read_text())["application_pairs"]}
+    assert pairs["acme"]["failed_at"].startswith("Pre-flight | the API key answers"), pairs["acme"]
+    assert "region 'us'" in pairs["acme"]["error"] and pairs["acme"]["linked"] == "not reached", pairs["acme"]
+    assert pairs["globex"]["failed_at"] is None and pairs["globex"]["linked"] == "linked", pairs["globex"]
+    assert "acme (eu): FAILED at 'Pre-flight | the API key answers" in run.stdout
+
+
+ROLE_PREFIX = "nylas.migration.migrate : "
 
 
 def _failed_task(stdout, host):
-    """The name of the task at which ``host`` failed (from the default callback's output)."""
+    """The name of the task at which ``host`` failed (from the default callback's output), without the
+    ``nylas.migration.migrate : `` prefix of the role's tasks."""
     task = None
     for line in stdout.splitlines():
         if line.startswith("TASK ["):
             task = line[len("TASK ["):line.rindex("]")]
+            task = task[len(ROLE_PREFIX):] if task.startswith(ROLE_PREFIX) else task
         elif line.startswith(("fatal: [%s]" % host, "failed: [%s]" % host)):
             return task
     return ""

@@ -42,7 +42,7 @@ def run_playbook(playbook, sims, run_id, report_root, *extra):
                ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(REPO / "inventories" / "demo"),
            str(REPO / "playbooks" / playbook),
-           "-e", "nylas_sim_us_url=%s" % sims["us"].url, "-e", "nylas_sim_eu_url=%s" % sims["eu"].url,
+           "-e", "sim_us_url=%s" % sims["us"].url, "-e", "sim_eu_url=%s" % sims["eu"].url,
            "-e", "nylas_run_id=%s" % run_id, "-e", "nylas_report_root=%s" % report_root] + list(extra)
     proc = subprocess.run(cmd, cwd=str(REPO), env=env, capture_output=True, text=True, timeout=900, check=False)
     return proc.returncode, proc.stdout + proc.stderr

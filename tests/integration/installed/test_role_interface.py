@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The variables of the role ``nylas.migration.migrate`` as users meet them, on the installed collection:
+
+* ``ansible-doc -t role nylas.migration.migrate`` renders and lists every variable; every default is
+  written once in ``defaults/main.yml`` and every variable there is typed and documented in
+  ``meta/argument_specs.yml`` (and the spec's ``default`` values, for the reader, equal them);
+* a wrong value fails before any request with a message naming the variable: a region that does not
+  exist, a string where a number belongs, an entry of ``nylas_webhooks`` without its URL;
+* a misspelt ``nylas_`` variable (which Ansible would otherwise ignore) fails the pre-flight, naming it;
+* ``nylas_credentials_file`` without the pair's entry, with an unknown field, or not YAML fails the
+  pair's pre-flight before any request, and never prints the file's content.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from tests.integration.installed.installed_runner import BIN, REPO_ROOT, user_env, user_inventory
+from tests.integration.playbooks.playbook_runner import DEMO_CREDENTIALS, DEMO_PAIRS, credential_secrets, parse_recap
+
+ROLE = REPO_ROOT / "roles" / "migrate"
+PLAYBOOK_LEVEL = {"nylas_serial"}  # read by the playbook (serial), before the role: no role default
+ROLE_PREFIX = "nylas.migration.migrate : "
+
+
+def _spec():
+    return yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+
+
+def _defaults():
+    return yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+
+
+def _ansible_doc(installed, *args):
+    proc = subprocess.run([str(BIN / "ansible-doc")] + list(args), env=user_env(installed), cwd=str(installed.collections_path),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+# ----------------------------------------------------------------------------------------- documented
+def test_ansible_doc_renders_every_variable_of_both_entry_points(installed_collection):
+    text = _ansible_doc(installed_collection, "-t", "role", "nylas.migration.migrate")
+    for entry_point in ("main", "report"):  # "ENTRY POINT: *main* - ..." (the markers depend on colour)
+        assert re.search(r"ENTRY POINT: \W*%s\W" % entry_point, text), text[:500]
+    spec = _spec()
+    for entry_point in ("main", "report"):
+        for name in spec[entry_point]["options"]:
+            assert name in text, (entry_point, name)
+    for name in _defaults():
+        assert name in text, name
+    rendered = json.loads(_ansible_doc(installed_collection, "-t", "role", "--json", "nylas.migration.migrate"))
+    options = rendered["nylas.migration.migrate"]["entry_points"]["main"]["options"]
+    assert set(options) == set(spec["main"]["options"])
+    undocumented = [name for name, opt in options.items() if not opt.get("description") or not opt.get("type")]
+    assert not undocumented, undocumented
+
+
+def test_every_default_is_written_once_and_every_variable_is_typed():
+    defaults = _defaults()
+    main = _spec()["main"]["options"]
+    assert set(defaults) == set(main) - PLAYBOOK_LEVEL, set(defaults) ^ (set(main) - PLAYBOOK_LEVEL)
+    report = _spec()["report"]["options"]
+    assert set(report) <= set(main) and all(report[name] == main[name] for name in report)
+    for name, option in main.items():
+        if "default" in option:  # the spec repeats literal defaults for the reader: they must agree
+            assert option["default"] == defaults[name], name
+        elif name in defaults and "{{" not in str(defaults[name]):
+            assert defaults[name] is None, "%s: give the spec the default %r" % (name, defaults[name])
+        assert option.get("type") and option.get("description"), name
+
+
+@pytest.mark.parametrize("module, option, role_option, suboption", [
+    ("nylas_connector", "provider", "nylas_connectors", "provider"),
+    ("nylas_batch_clone", "providers", "nylas_batch_clone_providers", None),
+    ("nylas_batch_clone", "mode", "nylas_batch_clone_mode", None),
+    ("nylas_webhook", "state", "nylas_webhooks", "state"),
+    ("nylas_pubsub_channel", "state", "nylas_pubsub_channels", "state"),
+])
+def test_role_choices_are_the_modules_choices(installed_collection, module, option, role_option, suboption):
+    """The role checks choices before any request; they must be the module's, which checks them again later."""
+    doc = json.loads(_ansible_doc(installed_collection, "--json", "nylas.migration.%s" % module))
+    module_choices = doc["nylas.migration.%s" % module]["doc"]["options"][option]["choices"]
+    role = _spec()["main"]["options"][role_option]
+    role_choices = role["options"][suboption]["choices"] if suboption else role["choices"]
+    assert sorted(role_choices) == sorted(module_choices)
+
+
+# ---------------------------------------------------------------------------------- refused early
+def _run(installed, cwd, inventory, *args, env=None):
+    cmd = [str(BIN / "ansible-playbook"), "nylas.migration.migrate", "-i", str(inventory)] + list(args)
+    proc = subprocess.run(cmd, cwd=str(cwd), env=user_env(installed, **(env or {})), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=240, check=False)
+    return proc.returncode, proc.stdout, parse_recap(proc.stdout)
+
+
+def _api_requests(sims):
+    return [(e["method"], e["path"]) for sim in sims.values() for e in sim.requests_log()
+            if not e["path"].startswith("/_sim/")]
+
+
+@pytest.fixture
+def user(installed_collection, tmp_path, sim_factory):
+    sims = {"us": sim_factory("us"), "eu": sim_factory("eu")}
+    work = tmp_path / "work"
+    work.mkdir()
+    return {"installed": installed_collection, "sims": sims, "work": work,
+            "inventory": user_inventory(tmp_path / "inventory", sims)}
+
+
+def test_wrong_types_and_choices_fail_before_any_request_naming_the_variable(user):
+    bad = {"nylas_region": "mars", "nylas_rate_limit": "fast", "nylas_batch_clone_wait_timeout": "an hour",
+           "nylas_webhooks": [{"url": "https://hooks.example.com/x"}]}
+    rc, out, recap = _run(user["installed"], user["work"], user["inventory"], "-e", json.dumps(bad))
+    assert rc != 0 and set(recap) == set(DEMO_PAIRS) and all(r["failed"] == 1 for r in recap.values()), out[-4000:]
+    assert "Validating arguments against arg spec 'main'" in out
+    assert "nylas_region must be one of: us, eu, got: mars" in out, out[-4000:]
+    assert "argument 'nylas_rate_limit' is of type" in out and "float" in out
+    assert "argument 'nylas_batch_clone_wait_timeout' is of type" in out
+    assert "webhook_url" in out and "nylas_webhooks" in out  # required suboption missing; 'url' unsupported
+    assert _api_requests(user["sims"]) == []
+    assert not (user["work"] / "reports").exists()
+
+
+def test_a_misspelt_nylas_variable_fails_the_preflight_naming_it(user):
+    host_vars = user["inventory"] / "host_vars" / "globex.yml"
+    data = yaml.safe_load(host_vars.read_text())
+    data["nylas_batch_clones"] = True  # for nylas_batch_clone: would silently skip the batch
+    host_vars.write_text(yaml.safe_dump(data))
+    rc, out, recap = _run(user["installed"], user["work"], user["inventory"], "--limit", "globex",
+                          "-e", "nylas_pilot_acount_ids=[]")
+    assert rc != 0 and recap["globex"]["failed"] == 1, out[-4000:]
+    assert "TASK [%sPre-flight | no unknown nylas_ variable" % ROLE_PREFIX in out
+    assert "globex: unknown variable(s) nylas_batch_clones, nylas_pilot_acount_ids" in out, out[-3000:]
+    assert _api_requests(user["sims"]) == []
+
+
+def test_credentials_file_problems_fail_the_pair_before_any_request_without_printing_it(user, tmp_path):
+    """The inventory holds no key; the credentials file has acme right, initech with a misspelt field,
+    globex missing. Then a file that is not YAML at all."""
+    for host in DEMO_PAIRS:
+        path = user["inventory"] / "host_vars" / ("%s.yml" % host)
+        data = {k: v for k, v in yaml.safe_load(path.read_text()).items()
+                if k not in ("nylas_api_key", "nylas_v2_client_id", "nylas_v2_client_secret")}
+        path.write_text(yaml.safe_dump(data))
+    initech = DEMO_CREDENTIALS["initech"]
+    pairs = {"acme": DEMO_CREDENTIALS["acme"],
+             "initech": {"apikey": initech["api_key"], "v2_client_id": initech["v2_client_id"],
+                         "v2_client_secret": initech["v2_client_secret"]}}
+    credentials = tmp_path / "pairs.yml"
+    credentials.write_text(yaml.safe_dump(pairs))
+    env = {"NYLAS_CREDENTIALS_FILE": str(credentials)}
+    rc, out, recap = _run(user["installed"], user["work"], user["inventory"], "--check", "--limit", "globex,initech",
+                          env=env)
+    assert rc != 0 and recap["globex"]["failed"] == 1 and recap["initech"]["failed"] == 1, out[-4000:]
+    assert "globex: %s must map each pair" % credentials in out and "it has no entry globex" in out, out[-3000:]
+    assert "initech: %s must map each pair" % credentials in out and "unknown field(s) apikey" in out
+    assert _api_requests(user["sims"]) == []
+    secrets = credential_secrets(**DEMO_CREDENTIALS["acme"]) + credential_secrets(**initech)
+    assert [s for s in secrets if s in out] == []
+
+    # not YAML: the parse fails in a task whose output is hidden (a YAML error quotes the faulty line)
+    credentials.write_text("acme: {api_key: %s, v2_client_secret: [%s\n" % (initech["api_key"], initech["v2_client_secret"]))
+    rc, out, recap = _run(user["installed"], user["work"], user["inventory"], "--check", "--limit", "acme", env=env)
+    assert rc != 0 and recap["acme"]["failed"] == 1, out[-4000:]
+    assert "TASK [%sPre-flight | parse nylas_credentials_file (output hidden, the file holds secrets)]" % ROLE_PREFIX in out
+    assert [s for s in secrets if s in out] == [], "the credentials file's content was printed"
+    assert _api_requests(user["sims"]) == []
