@@ -251,6 +251,104 @@ def predict_clone_outcome(v2_account, allow_invalid_grant_creation=None, clone_e
     return "failure"
 
 
+#: The forecast names of the outcomes of :func:`predict_clone_outcome` (``failure`` is ``will_fail``).
+FORECAST_OUTCOMES = (("valid", "valid"), ("placeholder", "reauth_required"), ("failure", "will_fail"))
+FORECAST_KEYS = tuple(name for _outcome, name in FORECAST_OUTCOMES)
+
+
+def v3_provider_of(v2_account):
+    """The v3 provider a v2 account becomes (its first v3 name), or its v2 provider name when it has none."""
+    provider = str((v2_account or {}).get("provider") or "").lower()
+    names = V2_TO_V3_PROVIDERS.get(provider)
+    return names[0] if names else (provider or "unknown")
+
+
+def clone_outcome_reason(v2_account, allow_invalid_grant_creation=None, clone_exchange=None):
+    """The outcome of :func:`predict_clone_outcome` with the reason the rules give for it.
+
+    Returns ``(outcome, reason)``: outcome ``valid``, ``placeholder`` or ``failure``; reason a short
+    text naming the rule (never the account's email), for example ``sync state invalid: the user
+    must re-authenticate`` or ``Microsoft account not migrated automatically and clone_exchange=false``.
+    """
+    outcome = predict_clone_outcome(v2_account, allow_invalid_grant_creation, clone_exchange)
+    provider = str(v2_account.get("provider") or "").lower()
+    sync = str(v2_account.get("sync_state") or "").lower()
+    if provider not in V2_TO_V3_PROVIDERS:
+        return outcome, "v2 provider %s has no v3 equivalent" % (provider or "(none)")
+    if str(v2_account.get("billing_state") or "").lower() == "deleted":
+        return outcome, "v2 account deleted"
+    if outcome == "valid":
+        return outcome, "migrated automatically"
+    if V2_TO_V3_PROVIDERS[provider][0] == "microsoft" and not (
+            provider in MICROSOFT_TOKEN_PROVIDERS and str(v2_account.get("authentication_type") or "").lower() == "oauth"):
+        why = "Microsoft %s account (%s authentication) not migrated automatically" % (
+            provider, str(v2_account.get("authentication_type") or "unknown").lower())
+    else:
+        why = "v2 sync state %s" % sync
+    if outcome == "placeholder":
+        return outcome, "%s: the user must re-authenticate" % why
+    if allow_invalid_grant_creation is not None and not allow_invalid_grant_creation:
+        return outcome, "%s and allow_invalid_grant_creation=false" % why
+    return outcome, "%s and clone_exchange=false" % why
+
+
+def forecast_clone(v2_accounts, allow_invalid_grant_creation=None, clone_exchange=None):
+    """Forecast what cloning ``v2_accounts`` with the given flags makes of them (pure).
+
+    Args:
+        v2_accounts: the v2 accounts that would be cloned (dicts as ``GET /a/{client_id}/accounts``
+            returns them); emails are never read.
+        allow_invalid_grant_creation, clone_exchange: the flags sent (None: the API's default, true).
+
+    Returns a dict: ``accounts`` (how many), ``valid``, ``reauth_required``, ``will_fail`` (totals),
+    ``by_provider`` (v3 provider name -> the three counts; a v2 provider without a v3 equivalent is
+    listed under its v2 name) and ``reasons`` (a list of ``{outcome, reason, count}`` for the
+    placeholders and failures, most frequent first).
+    """
+    totals = dict((name, 0) for name in FORECAST_KEYS)
+    by_provider = {}
+    reasons = {}
+    names = dict(FORECAST_OUTCOMES)
+    for account in v2_accounts or []:
+        outcome, reason = clone_outcome_reason(account, allow_invalid_grant_creation, clone_exchange)
+        name = names[outcome]
+        totals[name] += 1
+        counts = by_provider.setdefault(v3_provider_of(account), dict((k, 0) for k in FORECAST_KEYS))
+        counts[name] += 1
+        if name != "valid":
+            reasons[(name, reason)] = reasons.get((name, reason), 0) + 1
+    out = dict(accounts=sum(totals.values()), by_provider=by_provider)
+    out.update(totals)
+    out["reasons"] = [
+        dict(outcome=k[0], reason=k[1], count=n)
+        for k, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return out
+
+
+def forecast_line(forecast):
+    """One line for a summary or a diff: ``N valid, N re-authentication required, N will fail`` ("" for None)."""
+    if not forecast:
+        return ""
+    return "%d valid, %d re-authentication required, %d will fail" % (
+        forecast["valid"], forecast["reauth_required"], forecast["will_fail"])
+
+
+def outcome_beside_forecast(forecast, counts):
+    """Set a forecast beside what a run did (job ``counts`` ``{success, warning, failed}``), per outcome.
+
+    Returns ``{valid: {forecast, outcome}, reauth_required: {...}, will_fail: {...}, matches}``, or
+    None without a forecast. ``matches`` is true when every outcome equals its forecast.
+    """
+    if not forecast or counts is None:
+        return None
+    outcome = dict(valid=counts.get("success", 0), reauth_required=counts.get("warning", 0),
+                   will_fail=counts.get("failed", 0))
+    out = dict((k, dict(forecast=forecast[k], outcome=outcome[k])) for k in FORECAST_KEYS)
+    out["matches"] = all(forecast[k] == outcome[k] for k in FORECAST_KEYS)
+    return out
+
+
 #: Batch clone decisions that lived here before :mod:`nylas_batch_planning`; still importable from
 #: this module (resolved on first use, as that module imports this one).
 _BATCH_NAMES = (
