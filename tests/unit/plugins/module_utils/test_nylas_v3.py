@@ -191,7 +191,7 @@ def test_request_builders_describe_what_the_client_sends(rsps, client):
     rsps.add(responses.POST, BASE + req["path"], json=envelope({"snapshot_job": {}, "clone_job": {}}))
     client.start_batch_clone(providers=["google"], mode="only_new", clone_exchange=False)
     sent = rsps.calls[-1]
-    assert query_of(sent) == {"clone_exchange": "false"} and json.loads(sent.request.body) == req["body"]
+    assert query_of(sent) == {"clone_exchange": ["false"]} and json.loads(sent.request.body) == req["body"]
     assert v3.clone_grant_request("a b", allow_invalid_grant_creation=True) == {
         "method": "POST", "path": "/v3/migration-tools/grants/a%20b/clone",
         "query": {"allow_invalid_grant_creation": "true"}, "body": None}
