@@ -334,18 +334,36 @@ def forecast_line(forecast):
         forecast["valid"], forecast["reauth_required"], forecast["will_fail"])
 
 
-def outcome_beside_forecast(forecast, counts):
-    """Set a forecast beside what a run did (job ``counts`` ``{success, warning, failed}``), per outcome.
+def outcome_of_grants(account_ids, grants_by_account):
+    """What became of accounts after a run, from their grants: ``{valid, reauth_required, will_fail}`` (pure).
+
+    ``grants_by_account`` maps account id -> grant (``GET /v3/grants?account_ids=`` after the run): a
+    ``valid`` grant counts as valid, any other grant (a placeholder) as re-authentication required, and
+    an account without a grant as failed. Each account counts once, however many batches attempted it.
+    """
+    grants_by_account = grants_by_account or {}
+    out = dict((k, 0) for k in FORECAST_KEYS)
+    for account_id in dict.fromkeys(account_ids or []):
+        found = grants_by_account.get(account_id)
+        if not found:
+            out["will_fail"] += 1
+        elif is_placeholder(found) or found.get("grant_status") != "valid":
+            out["reauth_required"] += 1
+        else:
+            out["valid"] += 1
+    return out
+
+
+def outcome_beside_forecast(forecast, outcome):
+    """Set a forecast beside what a run did (``outcome`` as :func:`outcome_of_grants` returns it), per outcome.
 
     Returns ``{valid: {forecast, outcome}, reauth_required: {...}, will_fail: {...}, matches}``, or
-    None without a forecast. ``matches`` is true when every outcome equals its forecast.
+    None without a forecast or an outcome. ``matches`` is true when every outcome equals its forecast.
     """
-    if not forecast or counts is None:
+    if not forecast or outcome is None:
         return None
-    outcome = dict(valid=counts.get("success", 0), reauth_required=counts.get("warning", 0),
-                   will_fail=counts.get("failed", 0))
-    out = dict((k, dict(forecast=forecast[k], outcome=outcome[k])) for k in FORECAST_KEYS)
-    out["matches"] = all(forecast[k] == outcome[k] for k in FORECAST_KEYS)
+    out = dict((k, dict(forecast=forecast[k], outcome=outcome.get(k, 0))) for k in FORECAST_KEYS)
+    out["matches"] = all(forecast[k] == outcome.get(k, 0) for k in FORECAST_KEYS)
     return out
 
 

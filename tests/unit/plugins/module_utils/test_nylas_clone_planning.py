@@ -401,12 +401,19 @@ def test_forecast_counts_per_provider_and_reasons():
     assert p.forecast_line(None) == ""
 
 
+def test_outcome_of_grants_counts_each_account_once():
+    grants = {"a": grant("a"), "b": grant("b", status="invalid")}
+    assert p.outcome_of_grants(["a", "b", "c", "c"], grants) == {"valid": 1, "reauth_required": 1, "will_fail": 1}
+    assert p.outcome_of_grants([], None) == {"valid": 0, "reauth_required": 0, "will_fail": 0}
+
+
 def test_outcome_beside_forecast():
     f = p.forecast_clone([acc("a"), acc("b", provider="eas")])
-    side = p.outcome_beside_forecast(f, {"success": 1, "warning": 1, "failed": 0})
+    side = p.outcome_beside_forecast(f, {"valid": 1, "reauth_required": 1, "will_fail": 0})
     assert side["valid"] == {"forecast": 1, "outcome": 1} and side["matches"] is True
-    assert p.outcome_beside_forecast(f, {"success": 2, "warning": 0, "failed": 0})["matches"] is False
-    assert p.outcome_beside_forecast(None, {"success": 1}) is None
+    assert p.outcome_beside_forecast(f, {"valid": 2, "reauth_required": 0, "will_fail": 0})["matches"] is False
+    assert p.outcome_beside_forecast(None, {"valid": 1}) is None
+    assert p.outcome_beside_forecast(f, None) is None
 
 
 def test_batch_plan_forecasts_the_unmigrated_selected_accounts():
