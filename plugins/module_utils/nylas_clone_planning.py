@@ -334,6 +334,32 @@ def forecast_line(forecast):
         forecast["valid"], forecast["reauth_required"], forecast["will_fail"])
 
 
+def grant_clone_forecast(account_ids, v2_accounts, allow_invalid_grant_creation=None, clone_exchange=None):
+    """Forecast the clones of a grant clone run (pure): :func:`forecast_clone` of the accounts to clone.
+
+    ``account_ids`` are the accounts the run would clone (those without a grant); ``v2_accounts`` the
+    v2 account list (``GET /a/{client_id}/accounts``), or None when it could not be read (then None is
+    returned: nothing is known). An id that is not in the v2 list will fail (the API answers 404) and
+    is counted under the provider ``unknown``.
+    """
+    if v2_accounts is None:
+        return None
+    by_id = dict((a.get("id"), a) for a in v2_accounts)
+    accounts = [by_id.get(a) or {"id": a, "provider": ""} for a in account_ids]
+    forecast = forecast_clone(accounts, allow_invalid_grant_creation, clone_exchange)
+    forecast["reasons"] = [
+        dict(r, reason="not an account of the linked v2 application") if r["reason"] == "v2 provider (none) has no v3 equivalent"
+        else r for r in forecast["reasons"]
+    ]
+    return forecast
+
+
+def grants_of_results(results):
+    """``{account_id: grant}`` of the ``created``/``existing`` entries of a ``grants`` result list (for :func:`outcome_of_grants`)."""
+    return dict((e["account_id"], {"grant_status": e.get("grant_status")}) for e in results
+                if e["result"] in (RESULT_CREATED, RESULT_EXISTING))
+
+
 def outcome_of_grants(account_ids, grants_by_account):
     """What became of accounts after a run, from their grants: ``{valid, reauth_required, will_fail}`` (pure).
 

@@ -425,3 +425,15 @@ def test_batch_plan_forecasts_the_unmigrated_selected_accounts():
     assert strict["forecast"]["will_fail"] == 3 and strict["action"] == "none"
     assert p.plan_batch_clone([job("m1", status="running")], None, None)["forecast"] is None
     assert p.plan_batch_clone([], None, None)["forecast"] is None
+
+
+def test_grant_clone_forecast_and_grants_of_results():
+    accounts = [acc("a"), acc("b", provider="eas")]
+    f = p.grant_clone_forecast(["a", "b", "x"], accounts, clone_exchange=False)
+    assert (f["valid"], f["reauth_required"], f["will_fail"]) == (1, 0, 2)
+    assert f["by_provider"]["unknown"] == {"valid": 0, "reauth_required": 0, "will_fail": 1}
+    assert {"outcome": "will_fail", "reason": "not an account of the linked v2 application", "count": 1} in f["reasons"]
+    assert p.grant_clone_forecast(["a"], None) is None
+    results = [p.grant_result("a", "created", grant=grant("a")), p.grant_result("b", "failed", error={}),
+               p.grant_result("c", "existing", grant=grant("c", status="invalid"))]
+    assert p.grants_of_results(results) == {"a": {"grant_status": "valid"}, "c": {"grant_status": "invalid"}}
