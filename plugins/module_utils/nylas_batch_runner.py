@@ -39,6 +39,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planni
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     GRANT_PLACEHOLDER_STATUS,
+    forecast_summary,
     outcome_beside_forecast,
     outcome_of_grants,
 )
@@ -58,7 +59,7 @@ def run_batch_clone(module, clock=time.monotonic, sleep=time.sleep):
     Returns the result: ``changed``, ``action``, ``reason``, ``attached``, ``job_started``, ``outcome``,
     ``snapshot_job``, ``clone_job``, ``counts``, ``batches``, ``reauth_required``, ``scope``,
     ``forecast`` (of the first plan), ``planned_requests`` (the start request check mode would send),
-    ``forecast_vs_outcome`` (after batches ended), ``v2_reads``, ``elapsed``, ``progress`` and ``diff``.
+    ``forecast_vs_outcome`` (after batches ended), ``forecast_summary`` (one line of both), ``v2_reads``, ``elapsed``, ``progress`` and ``diff``.
 
     Raises ``PlanningError`` for an invalid ``providers`` or ``mode``. Fails the module (partial result
     kept) on a failed read or start, a failed batch, a partial one with ``fail_on_partial``, or a timeout.
@@ -89,7 +90,7 @@ class _BatchRun:
             changed=False, action="none", reason="", attached=False, job_started=False, outcome="none",
             snapshot_job=None, clone_job=None, counts=job_counts(None), batches=[],
             reauth_required=dict(count=0, account_ids=None), scope=None, forecast=None, planned_requests=[],
-            forecast_vs_outcome=None, v2_reads=False, elapsed=0.0, progress=self.progress.samples,
+            forecast_vs_outcome=None, forecast_summary="", v2_reads=False, elapsed=0.0, progress=self.progress.samples,
         )
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -308,6 +309,7 @@ class _BatchRun:
     def finish(self, plan):
         """The result, with ``elapsed`` and the ``diff`` of ``plan`` (the first plan of the run)."""
         self.result["elapsed"] = self.elapsed()
+        self.result["forecast_summary"] = forecast_summary(self.result["forecast"], self.result["forecast_vs_outcome"])
         self.result["diff"] = batch_diff(plan, self.result["clone_job"] if self.result["job_started"] else None,
                                          planned_requests=self.result["planned_requests"])
         return self.result

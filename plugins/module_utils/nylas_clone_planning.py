@@ -360,6 +360,20 @@ def grants_of_results(results):
                 if e["result"] in (RESULT_CREATED, RESULT_EXISTING))
 
 
+def forecast_summary(forecast, beside=None):
+    """One line for a pair's summary: ``forecast: <forecast_line>`` and, after a run, ``; outcome: ...``.
+
+    ``beside`` is :func:`outcome_beside_forecast`'s answer (or None). Returns "" without a forecast.
+    """
+    if not forecast:
+        return ""
+    text = "forecast: %s" % forecast_line(forecast)
+    if beside:
+        outcome = dict((k, beside[k]["outcome"]) for k in FORECAST_KEYS)
+        text += "; outcome: %s%s" % (forecast_line(outcome), "" if beside["matches"] else " (differs from the forecast)")
+    return text
+
+
 def outcome_of_grants(account_ids, grants_by_account):
     """What became of accounts after a run, from their grants: ``{valid, reauth_required, will_fail}`` (pure).
 

@@ -372,6 +372,12 @@ forecast_vs_outcome:
   type: dict
   sample: {"valid": {"forecast": 987, "outcome": 987}, "reauth_required": {"forecast": 205, "outcome": 205},
            "will_fail": {"forecast": 8, "outcome": 8}, "matches": true}
+forecast_summary:
+  description:
+    - RV(forecast) in one line, and after a real run the outcome beside it, for a pair's summary line; empty without a forecast.
+  returned: always
+  type: str
+  sample: "forecast: 987 valid, 205 re-authentication required, 8 will fail; outcome: 987 valid, 205 re-authentication required, 8 will fail"
 planned_requests:
   description:
     - In check mode, the start request the module would send, as data (C(method), C(path), C(query) with the

@@ -323,6 +323,8 @@ def test_demo_forecast_of_the_plan_equals_what_the_run_does(sim_us, sim_eu):
         assert forecast_counts(forecast) == truth, pair
         assert forecast_counts(real["forecast"]) == truth, pair
         assert real["forecast_vs_outcome"]["matches"] is True, (pair, real["forecast_vs_outcome"])
+        assert real["forecast_summary"] == "forecast: {0}; outcome: {0}".format(
+            "%(valid)d valid, %(reauth_required)d re-authentication required, %(will_fail)d will fail" % truth)
         assert sum(c["reauth_required"] for c in forecast["by_provider"].values()) == truth["reauth_required"]
         assert "@example" not in json.dumps(forecast)
         seen[pair] = forecast_counts(forecast)

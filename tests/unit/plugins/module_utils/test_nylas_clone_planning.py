@@ -437,3 +437,14 @@ def test_grant_clone_forecast_and_grants_of_results():
     results = [p.grant_result("a", "created", grant=grant("a")), p.grant_result("b", "failed", error={}),
                p.grant_result("c", "existing", grant=grant("c", status="invalid"))]
     assert p.grants_of_results(results) == {"a": {"grant_status": "valid"}, "c": {"grant_status": "invalid"}}
+
+
+def test_forecast_summary():
+    f = p.forecast_clone([acc("a"), acc("b", provider="eas"), dict(acc("c"), billing_state="deleted")])
+    assert p.forecast_summary(f) == "forecast: 1 valid, 1 re-authentication required, 1 will fail"
+    same = p.outcome_beside_forecast(f, {"valid": 1, "reauth_required": 1, "will_fail": 1})
+    assert p.forecast_summary(f, same) == ("forecast: 1 valid, 1 re-authentication required, 1 will fail; "
+                                           "outcome: 1 valid, 1 re-authentication required, 1 will fail")
+    other = p.outcome_beside_forecast(f, {"valid": 0, "reauth_required": 1, "will_fail": 2})
+    assert p.forecast_summary(f, other).endswith("2 will fail (differs from the forecast)")
+    assert p.forecast_summary(None) == ""

@@ -211,6 +211,7 @@ def test_check_mode_returns_the_start_request_and_the_forecast(run):
     assert {"outcome": "will_fail", "reason": "v2 account deleted", "count": 1} in forecast["reasons"]
     assert result["diff"]["after"]["forecast"] == forecast
     assert result["forecast_vs_outcome"] is None
+    assert result["forecast_summary"] == "forecast: 1 valid, 0 re-authentication required, 3 will fail"
     assert "@example.com" not in repr(result)
 
 
