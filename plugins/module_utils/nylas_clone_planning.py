@@ -302,8 +302,8 @@ def forecast_clone(v2_accounts, allow_invalid_grant_creation=None, clone_exchang
 
     Returns a dict: ``accounts`` (how many), ``valid``, ``reauth_required``, ``will_fail`` (totals),
     ``by_provider`` (v3 provider name -> the three counts; a v2 provider without a v3 equivalent is
-    listed under its v2 name) and ``reasons`` (a list of ``{outcome, reason, count}`` for the
-    placeholders and failures, most frequent first).
+    listed under its v2 name) and ``reasons`` (a list of ``{outcome, provider, reason, count}`` for the
+    placeholders and failures, per v3 provider, most frequent first).
     """
     totals = dict((name, 0) for name in FORECAST_KEYS)
     by_provider = {}
@@ -313,14 +313,15 @@ def forecast_clone(v2_accounts, allow_invalid_grant_creation=None, clone_exchang
         outcome, reason = clone_outcome_reason(account, allow_invalid_grant_creation, clone_exchange)
         name = names[outcome]
         totals[name] += 1
-        counts = by_provider.setdefault(v3_provider_of(account), dict((k, 0) for k in FORECAST_KEYS))
+        provider = v3_provider_of(account)
+        counts = by_provider.setdefault(provider, dict((k, 0) for k in FORECAST_KEYS))
         counts[name] += 1
         if name != "valid":
-            reasons[(name, reason)] = reasons.get((name, reason), 0) + 1
+            reasons[(name, provider, reason)] = reasons.get((name, provider, reason), 0) + 1
     out = dict(accounts=sum(totals.values()), by_provider=by_provider)
     out.update(totals)
     out["reasons"] = [
-        dict(outcome=k[0], reason=k[1], count=n)
+        dict(outcome=k[0], provider=k[1], reason=k[2], count=n)
         for k, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
     ]
     return out

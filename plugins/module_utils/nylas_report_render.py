@@ -226,8 +226,8 @@ def _forecast_section(report):
                         "true" if side.get("matches") else "false", "yes" if side.get("matches") else "not yet"))
         to_migrate = app["forecast"].get("to_migrate") or {}
         for reason in to_migrate.get("reasons") or []:
-            reasons.append("<li><strong>%s</strong>: %d %s - %s</li>" % (
-                h(app.get("pair")), int(reason.get("count") or 0),
+            reasons.append("<li><strong>%s</strong>: %d %s %s - %s</li>" % (
+                h(app.get("pair")), int(reason.get("count") or 0), h(reason.get("provider") or ""),
                 "will fail" if reason.get("outcome") == "will_fail" else "re-authentication required",
                 h(reason.get("reason"))))
     lines.append("</tbody></table>")

@@ -354,12 +354,12 @@ forecast:
       description: The three counts per v3 provider (a v2 provider without a v3 equivalent under its v2 name).
       type: dict
     reasons:
-      description: Why accounts will need re-authentication or fail, C(outcome), C(reason) and C(count), most frequent first.
+      description: Why accounts will need re-authentication or fail, C(outcome), C(provider), C(reason) and C(count), most frequent first.
       type: list
       elements: dict
   sample: {"accounts": 1200, "valid": 987, "reauth_required": 205, "will_fail": 8,
            "by_provider": {"google": {"valid": 470, "reauth_required": 20, "will_fail": 5}},
-           "reasons": [{"outcome": "reauth_required", "count": 130,
+           "reasons": [{"outcome": "reauth_required", "provider": "microsoft", "count": 130,
                         "reason": "Microsoft exchange account (password authentication) not migrated automatically: the user must re-authenticate"}]}
 forecast_vs_outcome:
   description:

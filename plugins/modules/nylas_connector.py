@@ -173,12 +173,14 @@ connector:
     scope: ["openid", "https://www.googleapis.com/auth/userinfo.email"]
 planned_requests:
   description:
-    - In check mode, the create, patch or delete request (secrets in the body shown as C(********)) the module would send, as data (C(method), C(path), C(query), C(body));
-      empty when nothing would change or outside check mode.
+    - In check mode, the create, patch or delete request (secrets in the body shown as C(********)) the module
+      would send, as data (C(method), C(path), C(query), C(body)); empty when nothing would change or outside
+      check mode.
   returned: success
   type: list
   elements: dict
-  sample: [{"method": "PATCH", "path": "/v3/connectors/google", "query": {}, "body": {"settings": {"client_id": "abc.apps.googleusercontent.com", "client_secret": "********"}}}]
+  sample: [{"method": "PATCH", "path": "/v3/connectors/google", "query": {},
+            "body": {"settings": {"client_id": "abc.apps.googleusercontent.com", "client_secret": "********"}}}]
 diff:
   description:
     - The changed fields before and after (only with C(--diff)); secrets are shown as C(********).

@@ -215,13 +215,13 @@ forecast:
       description: The three counts per v3 provider.
       type: dict
     reasons:
-      description: Why accounts will need re-authentication or fail (C(outcome), C(reason), C(count)).
+      description: Why accounts will need re-authentication or fail (C(outcome), C(provider), C(reason), C(count)).
       type: list
       elements: dict
   sample: {"accounts": 2, "valid": 1, "reauth_required": 1, "will_fail": 0,
            "by_provider": {"google": {"valid": 1, "reauth_required": 0, "will_fail": 0},
                            "microsoft": {"valid": 0, "reauth_required": 1, "will_fail": 0}},
-           "reasons": [{"outcome": "reauth_required", "count": 1,
+           "reasons": [{"outcome": "reauth_required", "provider": "microsoft", "count": 1,
                         "reason": "Microsoft exchange account (password authentication) not migrated automatically: the user must re-authenticate"}]}
 forecast_vs_outcome:
   description:

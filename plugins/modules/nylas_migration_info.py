@@ -190,7 +190,7 @@ summary:
       sample: {"flags": {"allow_invalid_grant_creation": null, "clone_exchange": null},
                "to_migrate": {"accounts": 1200, "valid": 987, "reauth_required": 205, "will_fail": 8,
                               "by_provider": {"google": {"valid": 470, "reauth_required": 18, "will_fail": 2}},
-                              "reasons": [{"outcome": "will_fail", "reason": "v2 account deleted", "count": 8}]},
+                              "reasons": [{"outcome": "will_fail", "provider": "google", "reason": "v2 account deleted", "count": 8}]},
                "expected": {"migrated": 987, "reauth_required": 205, "failed": 8, "not_migrated": 0}}
   sample:
     accounts: 1200

@@ -391,7 +391,7 @@ def test_forecast_counts_per_provider_and_reasons():
     assert f["by_provider"] == {"google": {"valid": 2, "reauth_required": 0, "will_fail": 1},
                                 "microsoft": {"valid": 1, "reauth_required": 2, "will_fail": 0},
                                 "imap": {"valid": 0, "reauth_required": 1, "will_fail": 0}}
-    assert f["reasons"][0] == {"outcome": "reauth_required", "count": 2, "reason":
+    assert f["reasons"][0] == {"outcome": "reauth_required", "provider": "microsoft", "count": 2, "reason":
                                "Microsoft exchange account (password authentication) not migrated automatically: "
                                "the user must re-authenticate"}
     strict = p.forecast_clone(accounts, clone_exchange=False)
@@ -432,7 +432,7 @@ def test_grant_clone_forecast_and_grants_of_results():
     f = p.grant_clone_forecast(["a", "b", "x"], accounts, clone_exchange=False)
     assert (f["valid"], f["reauth_required"], f["will_fail"]) == (1, 0, 2)
     assert f["by_provider"]["unknown"] == {"valid": 0, "reauth_required": 0, "will_fail": 1}
-    assert {"outcome": "will_fail", "reason": "not an account of the linked v2 application", "count": 1} in f["reasons"]
+    assert {"outcome": "will_fail", "provider": "unknown", "reason": "not an account of the linked v2 application", "count": 1} in f["reasons"]
     assert p.grant_clone_forecast(["a"], None) is None
     results = [p.grant_result("a", "created", grant=grant("a")), p.grant_result("b", "failed", error={}),
                p.grant_result("c", "existing", grant=grant("c", status="invalid"))]

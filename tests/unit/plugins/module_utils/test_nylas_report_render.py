@@ -168,6 +168,6 @@ def test_page_shows_the_forecast_beside_the_current_state():
     cells = dict((td.get("data-status"), td.text) for td in rows[0].iter("td") if td.get("data-status"))
     assert cells == {"migrated": "0 / 1", "reauth_required": "0 / 1", "failed": "0 / 1", "not_migrated": "3 / 0"}
     reasons = "".join(root.find(".//ul[@id='forecast-reasons']").itertext())
-    assert "1 will fail - v2 provider fax has no v3 equivalent" in reasons
+    assert "1 fax will fail - v2 provider fax has no v3 equivalent" in reasons
     assert "re-authentication required" in reasons
     assert render_html(sample_report()).find("forecast-table") < 0  # no forecast, no section

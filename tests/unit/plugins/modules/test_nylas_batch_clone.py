@@ -208,7 +208,7 @@ def test_check_mode_returns_the_start_request_and_the_forecast(run):
     forecast = result["forecast"]
     assert (forecast["valid"], forecast["reauth_required"], forecast["will_fail"]) == (1, 0, 3)
     assert forecast["by_provider"]["microsoft"] == {"valid": 0, "reauth_required": 0, "will_fail": 2}
-    assert {"outcome": "will_fail", "reason": "v2 account deleted", "count": 1} in forecast["reasons"]
+    assert {"outcome": "will_fail", "provider": "google", "reason": "v2 account deleted", "count": 1} in forecast["reasons"]
     assert result["diff"]["after"]["forecast"] == forecast
     assert result["forecast_vs_outcome"] is None
     assert result["forecast_summary"] == "forecast: 1 valid, 0 re-authentication required, 3 will fail"

@@ -108,7 +108,7 @@ def test_check_mode_lists_each_request_with_its_flags_and_the_forecast(run):
     assert result["planned_requests"] == expected and result["diff"]["after"]["planned_requests"] == expected
     forecast = result["forecast"]
     assert (forecast["valid"], forecast["reauth_required"], forecast["will_fail"]) == (1, 0, 2)
-    assert {"outcome": "will_fail", "reason": "not an account of the linked v2 application", "count": 1} in forecast["reasons"]
+    assert {"outcome": "will_fail", "provider": "unknown", "reason": "not an account of the linked v2 application", "count": 1} in forecast["reasons"]
     assert result["diff"]["after"]["forecast"] == forecast
     assert "@example.com" not in repr([forecast, expected]) and "v2-secret-value" not in repr(result)
 
