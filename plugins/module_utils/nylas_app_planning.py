@@ -239,6 +239,43 @@ def link_pending_warning(application, v2_client_id):
             % ((application or {}).get("application_id"), v2_client_id))
 
 
+def planned_connectors(v2_application, connectors):
+    """The connectors an import would create, which and why (pure): one dict per provider, sorted.
+
+    Each missing v3 connector of :func:`v2_connector_providers` is listed with ``provider``,
+    ``from_integrations`` (the v2 integration names it comes from), ``settings_from_v2`` (whether a
+    v2 integration carries settings the import copies; their values are never listed), ``reason``
+    and ``setup`` (what an operator still has to do, or None). Providers that already have a connector
+    are left alone by the import and not listed. Empty without a v2 application or integrations.
+    """
+    have = connector_providers(connectors)
+    by_provider = {}
+    for item in (v2_application or {}).get("integrations") or []:
+        name = item if not isinstance(item, dict) else (item.get("provider") or item.get("name"))
+        if not name:
+            continue
+        name = str(name).lower()
+        provider = V2_PROVIDER_TO_CONNECTOR.get(name, name)
+        if not provider or provider in have:
+            continue
+        entry = by_provider.setdefault(provider, dict(provider=provider, from_integrations=[], settings_from_v2=False))
+        if name not in entry["from_integrations"]:
+            entry["from_integrations"].append(name)
+        if isinstance(item, dict) and item.get("settings"):
+            entry["settings_from_v2"] = True
+    out = []
+    for provider in sorted(by_provider):
+        entry = by_provider[provider]
+        entry["reason"] = "v2 integration %s; the v3 application has no %s connector" % (
+            ", ".join(entry["from_integrations"]), provider)
+        setup = CONNECTOR_SETUP_REASONS.get(provider)
+        if setup is None and provider in OAUTH_PROVIDERS and not entry["settings_from_v2"]:
+            setup = "gets no OAuth client credentials from v2; set them (nylas.migration.nylas_connector)"
+        entry["setup"] = setup
+        out.append(entry)
+    return out
+
+
 def predict_import(application, callback_uris, connectors, plan):
     """The state a planned import would leave (check mode): ``(application, callback_uris, connectors)``.
 

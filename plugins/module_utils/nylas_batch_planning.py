@@ -16,6 +16,7 @@ __metaclass__ = type
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     V3_BATCH_PROVIDERS,
+    forecast_clone,
     is_placeholder,
     predict_clone_outcome,
     v3_scope_names,
@@ -322,9 +323,11 @@ def plan_batch_clone(
     ``batch_account_ids``), or None.
 
     Returns a dict with ``action``, ``reason``, ``snapshot_job``, ``clone_job`` (the active pair
-    when attaching) and ``scope`` (counts and id lists, or None without v2 accounts). The scope's
-    ``batch_account_ids`` are the accounts the batch would process: the selection in the window
-    of ``offset`` and ``limit`` (:data:`API_BATCH_LIMIT` when None, as the API does).
+    when attaching), ``scope`` (counts and id lists, or None without v2 accounts) and ``forecast``
+    (:func:`forecast_clone` of the selected accounts without a grant under the flags, or None
+    without v2 accounts or when attaching). The scope's ``batch_account_ids`` are the accounts the
+    batch would process: the selection in the window of ``offset`` and ``limit``
+    (:data:`API_BATCH_LIMIT` when None, as the API does).
     """
     if mode not in BATCH_MODES:
         raise PlanningError("mode must be one of %s" % ", ".join(BATCH_MODES))
@@ -340,6 +343,7 @@ def plan_batch_clone(
             "snapshot_job": snapshot_job,
             "clone_job": clone_job,
             "scope": None,
+            "forecast": None,
         }
     if v2_accounts is None:
         return {
@@ -348,6 +352,7 @@ def plan_batch_clone(
             "snapshot_job": None,
             "clone_job": None,
             "scope": None,
+            "forecast": None,
         }
     grants_by_account = grants_by_account or {}
     in_scope = scope_accounts(v2_accounts, wanted)
@@ -395,13 +400,17 @@ def plan_batch_clone(
         reason = ("no in-scope account left to migrate (%d migrated, %d not migratable, %d already attempted, "
                   "%d already failed)" % (len(migrated), len(not_migratable), len(attempted), already_failed))
         action = "none"
-    return {"action": action, "reason": reason, "snapshot_job": None, "clone_job": None, "scope": scope}
+    forecast = forecast_clone(unmigrated, allow_invalid_grant_creation, clone_exchange)
+    return {"action": action, "reason": reason, "snapshot_job": None, "clone_job": None, "scope": scope,
+            "forecast": forecast}
 
 
-def batch_diff(plan, clone_job=None):
+def batch_diff(plan, clone_job=None, planned_requests=None):
     """Before/after of the batch clone job for ``--diff``: equal unless a job is (or would be) started.
 
-    ``clone_job`` is the started migration job (None in check mode: the id is not known yet).
+    ``clone_job`` is the started migration job (None in check mode: the id is not known yet);
+    ``planned_requests`` the start request(s) check mode would send (method, path, query, body), shown
+    under ``after``. When a job is (or would be) started the plan's forecast is shown too.
     """
     if plan["action"] == "attach":
         current = {"batch_clone_job": (plan.get("clone_job") or plan.get("snapshot_job") or {}).get("job_id")}
@@ -411,6 +420,10 @@ def batch_diff(plan, clone_job=None):
     after = {"batch_clone_job": (clone_job or {}).get("job_id") or "(new job)"}
     if plan.get("scope"):
         after["accounts_to_migrate"] = plan["scope"]["pending"]
+    if plan.get("forecast"):
+        after["forecast"] = plan["forecast"]
+    if planned_requests:
+        after["planned_requests"] = planned_requests
     return {"before": {"batch_clone_job": None}, "after": after}
 
 

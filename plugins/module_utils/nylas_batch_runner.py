@@ -41,8 +41,14 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planni
     sum_job_counts,
     timeout_message,
 )
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import GRANT_PLACEHOLDER_STATUS
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
+    GRANT_PLACEHOLDER_STATUS,
+    forecast_summary,
+    outcome_beside_forecast,
+    outcome_of_grants,
+)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import planned_request, start_batch_clone_request
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_waiter import ProgressLog, Waiter
 
 
@@ -56,10 +62,12 @@ def run_batch_clone(module, clock=time.monotonic, sleep=time.sleep):
 
     Returns the result: ``changed``, ``action``, ``reason``, ``attached``, ``job_started``, ``outcome``,
     ``snapshot_job``, ``clone_job``, ``counts``, ``batches``, ``reauth_required``, ``scope``,
-    ``v2_reads``, ``elapsed``, ``progress`` and ``diff``. When the v2 reads answered and the run
-    started no batch, or waited for its batches, ``counts`` and ``reauth_required`` are by distinct
-    account, from the jobs and grants read last (:func:`distinct_counts`); otherwise ``counts`` sums
-    the migration jobs' counts. ``batches`` keeps each job's own counts.
+    ``forecast`` (of the first plan), ``planned_requests`` (the start request check mode would send),
+    ``forecast_vs_outcome`` (after batches ended), ``forecast_summary`` (one line of both), ``v2_reads``,
+    ``elapsed``, ``progress`` and ``diff``. When the v2 reads answered and the run started no batch, or
+    waited for its batches, ``counts`` and ``reauth_required`` are by distinct account, from the jobs and
+    grants read last (:func:`distinct_counts`); otherwise ``counts`` sums the migration jobs' counts.
+    ``batches`` keeps each job's own counts.
 
     Raises ``PlanningError`` for an invalid ``providers`` or ``mode``. Fails the module (partial result
     kept) on a failed read or start, a failed batch, a partial one with ``fail_on_partial``, or a timeout.
@@ -94,8 +102,8 @@ class _BatchRun:
         self.result = dict(
             changed=False, action="none", reason="", attached=False, job_started=False, outcome="none",
             snapshot_job=None, clone_job=None, counts=job_counts(None), batches=[],
-            reauth_required=dict(count=0, account_ids=None), scope=None, v2_reads=False,
-            elapsed=0.0, progress=self.progress.samples,
+            reauth_required=dict(count=0, account_ids=None), scope=None, forecast=None, planned_requests=[],
+            forecast_vs_outcome=None, forecast_summary="", v2_reads=False, elapsed=0.0, progress=self.progress.samples,
         )
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -173,7 +181,8 @@ class _BatchRun:
             accounts = self.read_v2_accounts()
             plan = self.plan(jobs, accounts)
         first = plan
-        self.result.update(action=plan["action"], reason=plan["reason"], scope=public_scope(plan["scope"]))
+        self.result.update(action=plan["action"], reason=plan["reason"], scope=public_scope(plan["scope"]),
+                           forecast=plan.get("forecast"))
         if plan["action"] == "none":
             self.count_accounts(accounts)
             return self.finish(first)
@@ -187,6 +196,7 @@ class _BatchRun:
             else:
                 self.result["changed"] = True
                 if self.module.check_mode:
+                    self.result["planned_requests"] = [planned_request(start_batch_clone_request(**self.start_args()))]
                     return self.finish(first)
                 self.start(self.jobs)
             self.result["outcome"] = job_outcome(self.result["clone_job"], self.result["snapshot_job"])
@@ -205,6 +215,7 @@ class _BatchRun:
         else:
             self.read_reauth_required(first)
         self.result["outcome"] = final_outcome(self.result["batches"], self.result["outcome"])
+        self.read_outcome(first)
         return self.finish(first)
 
     def next_plan(self, previous, accounts):
@@ -219,19 +230,23 @@ class _BatchRun:
             self.module.warn(warning)
         return plan if chain else None
 
+    def start_args(self):
+        """The arguments of the next batch's start request (``start_batch_clone`` and its request builder)."""
+        params = self.params
+        return dict(
+            limit=params["limit"],
+            offset=self.batch_offset(),
+            providers=sorted(self.providers) if self.providers else None,
+            mode=params["mode"], **self.flags
+        )
+
     def start(self, jobs_before):
         """Start a batch; a start whose outcome is unknown is decided by re-reading the jobs."""
-        params = self.params
         failed = []
 
         def write():
             try:
-                return self.client.start_batch_clone(
-                    limit=params["limit"],
-                    offset=self.batch_offset(),
-                    providers=sorted(self.providers) if self.providers else None,
-                    mode=params["mode"], **self.flags
-                ) or {}
+                return self.client.start_batch_clone(**self.start_args()) or {}
             except NylasError as e:
                 failed.append(e)
                 raise
@@ -318,8 +333,26 @@ class _BatchRun:
                 account_ids = reauth_scope(grants, plan.get("scope"))
         self.result["reauth_required"] = dict(count=count, account_ids=account_ids)
 
+    def read_outcome(self, plan):
+        """Set ``forecast_vs_outcome``: the grants of the accounts the plan forecast, re-read after the run.
+
+        Reads ``GET /v3/grants?account_ids=``; warns and leaves it None when the read fails.
+        """
+        if not plan.get("forecast") or not plan.get("scope"):
+            return
+        account_ids = plan["scope"]["unmigrated_account_ids"]
+        try:
+            grants = self.client.find_grants_by_account_ids(account_ids)
+        except NylasError as e:
+            self.module.warn("Could not re-read the grants to set the outcome beside the forecast (%s)" % e)
+            return
+        self.result["forecast_vs_outcome"] = outcome_beside_forecast(plan["forecast"],
+                                                                     outcome_of_grants(account_ids, grants))
+
     def finish(self, plan):
         """The result, with ``elapsed`` and the ``diff`` of ``plan`` (the first plan of the run)."""
         self.result["elapsed"] = self.elapsed()
-        self.result["diff"] = batch_diff(plan, self.result["clone_job"] if self.result["job_started"] else None)
+        self.result["forecast_summary"] = forecast_summary(self.result["forecast"], self.result["forecast_vs_outcome"])
+        self.result["diff"] = batch_diff(plan, self.result["clone_job"] if self.result["job_started"] else None,
+                                         planned_requests=self.result["planned_requests"])
         return self.result

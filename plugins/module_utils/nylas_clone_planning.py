@@ -251,6 +251,163 @@ def predict_clone_outcome(v2_account, allow_invalid_grant_creation=None, clone_e
     return "failure"
 
 
+#: The forecast names of the outcomes of :func:`predict_clone_outcome` (``failure`` is ``will_fail``).
+FORECAST_OUTCOMES = (("valid", "valid"), ("placeholder", "reauth_required"), ("failure", "will_fail"))
+FORECAST_KEYS = tuple(name for _outcome, name in FORECAST_OUTCOMES)
+
+
+def v3_provider_of(v2_account):
+    """The v3 provider a v2 account becomes (its first v3 name), or its v2 provider name when it has none."""
+    provider = str((v2_account or {}).get("provider") or "").lower()
+    names = V2_TO_V3_PROVIDERS.get(provider)
+    return names[0] if names else (provider or "unknown")
+
+
+def clone_outcome_reason(v2_account, allow_invalid_grant_creation=None, clone_exchange=None):
+    """The outcome of :func:`predict_clone_outcome` with the reason the rules give for it.
+
+    Returns ``(outcome, reason)``: outcome ``valid``, ``placeholder`` or ``failure``; reason a short
+    text naming the rule (never the account's email), for example ``sync state invalid: the user
+    must re-authenticate`` or ``Microsoft account not migrated automatically and clone_exchange=false``.
+    """
+    outcome = predict_clone_outcome(v2_account, allow_invalid_grant_creation, clone_exchange)
+    provider = str(v2_account.get("provider") or "").lower()
+    sync = str(v2_account.get("sync_state") or "").lower()
+    if provider not in V2_TO_V3_PROVIDERS:
+        return outcome, "v2 provider %s has no v3 equivalent" % (provider or "(none)")
+    if str(v2_account.get("billing_state") or "").lower() == "deleted":
+        return outcome, "v2 account deleted"
+    if outcome == "valid":
+        return outcome, "migrated automatically"
+    if V2_TO_V3_PROVIDERS[provider][0] == "microsoft" and not (
+            provider in MICROSOFT_TOKEN_PROVIDERS and str(v2_account.get("authentication_type") or "").lower() == "oauth"):
+        why = "Microsoft %s account (%s authentication) not migrated automatically" % (
+            provider, str(v2_account.get("authentication_type") or "unknown").lower())
+    else:
+        why = "v2 sync state %s" % sync
+    if outcome == "placeholder":
+        return outcome, "%s: the user must re-authenticate" % why
+    if allow_invalid_grant_creation is not None and not allow_invalid_grant_creation:
+        return outcome, "%s and allow_invalid_grant_creation=false" % why
+    return outcome, "%s and clone_exchange=false" % why
+
+
+def forecast_clone(v2_accounts, allow_invalid_grant_creation=None, clone_exchange=None):
+    """Forecast what cloning ``v2_accounts`` with the given flags makes of them (pure).
+
+    Args:
+        v2_accounts: the v2 accounts that would be cloned (dicts as ``GET /a/{client_id}/accounts``
+            returns them); emails are never read.
+        allow_invalid_grant_creation, clone_exchange: the flags sent (None: the API's default, true).
+
+    Returns a dict: ``accounts`` (how many), ``valid``, ``reauth_required``, ``will_fail`` (totals),
+    ``by_provider`` (v3 provider name -> the three counts; a v2 provider without a v3 equivalent is
+    listed under its v2 name) and ``reasons`` (a list of ``{outcome, provider, reason, count}`` for the
+    placeholders and failures, per v3 provider, most frequent first).
+    """
+    totals = dict((name, 0) for name in FORECAST_KEYS)
+    by_provider = {}
+    reasons = {}
+    names = dict(FORECAST_OUTCOMES)
+    for account in v2_accounts or []:
+        outcome, reason = clone_outcome_reason(account, allow_invalid_grant_creation, clone_exchange)
+        name = names[outcome]
+        totals[name] += 1
+        provider = v3_provider_of(account)
+        counts = by_provider.setdefault(provider, dict((k, 0) for k in FORECAST_KEYS))
+        counts[name] += 1
+        if name != "valid":
+            reasons[(name, provider, reason)] = reasons.get((name, provider, reason), 0) + 1
+    out = dict(accounts=sum(totals.values()), by_provider=by_provider)
+    out.update(totals)
+    out["reasons"] = [
+        dict(outcome=k[0], provider=k[1], reason=k[2], count=n)
+        for k, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return out
+
+
+def forecast_line(forecast):
+    """One line for a summary or a diff: ``N valid, N re-authentication required, N will fail`` ("" for None)."""
+    if not forecast:
+        return ""
+    return "%d valid, %d re-authentication required, %d will fail" % (
+        forecast["valid"], forecast["reauth_required"], forecast["will_fail"])
+
+
+def grant_clone_forecast(account_ids, v2_accounts, allow_invalid_grant_creation=None, clone_exchange=None):
+    """Forecast the clones of a grant clone run (pure): :func:`forecast_clone` of the accounts to clone.
+
+    ``account_ids`` are the accounts the run would clone (those without a grant); ``v2_accounts`` the
+    v2 account list (``GET /a/{client_id}/accounts``), or None when it could not be read (then None is
+    returned: nothing is known). An id that is not in the v2 list will fail (the API answers 404) and
+    is counted under the provider ``unknown``.
+    """
+    if v2_accounts is None:
+        return None
+    by_id = dict((a.get("id"), a) for a in v2_accounts)
+    accounts = [by_id.get(a) or {"id": a, "provider": ""} for a in account_ids]
+    forecast = forecast_clone(accounts, allow_invalid_grant_creation, clone_exchange)
+    forecast["reasons"] = [
+        dict(r, reason="not an account of the linked v2 application") if r["reason"] == "v2 provider (none) has no v3 equivalent"
+        else r for r in forecast["reasons"]
+    ]
+    return forecast
+
+
+def grants_of_results(results):
+    """``{account_id: grant}`` of the ``created``/``existing`` entries of a ``grants`` result list (for :func:`outcome_of_grants`)."""
+    return dict((e["account_id"], {"grant_status": e.get("grant_status")}) for e in results
+                if e["result"] in (RESULT_CREATED, RESULT_EXISTING))
+
+
+def forecast_summary(forecast, beside=None):
+    """One line for a pair's summary: ``forecast: <forecast_line>`` and, after a run, ``; outcome: ...``.
+
+    ``beside`` is :func:`outcome_beside_forecast`'s answer (or None). Returns "" without a forecast.
+    """
+    if not forecast:
+        return ""
+    text = "forecast: %s" % forecast_line(forecast)
+    if beside:
+        outcome = dict((k, beside[k]["outcome"]) for k in FORECAST_KEYS)
+        text += "; outcome: %s%s" % (forecast_line(outcome), "" if beside["matches"] else " (differs from the forecast)")
+    return text
+
+
+def outcome_of_grants(account_ids, grants_by_account):
+    """What became of accounts after a run, from their grants: ``{valid, reauth_required, will_fail}`` (pure).
+
+    ``grants_by_account`` maps account id -> grant (``GET /v3/grants?account_ids=`` after the run): a
+    ``valid`` grant counts as valid, any other grant (a placeholder) as re-authentication required, and
+    an account without a grant as failed. Each account counts once, however many batches attempted it.
+    """
+    grants_by_account = grants_by_account or {}
+    out = dict((k, 0) for k in FORECAST_KEYS)
+    for account_id in dict.fromkeys(account_ids or []):
+        found = grants_by_account.get(account_id)
+        if not found:
+            out["will_fail"] += 1
+        elif is_placeholder(found) or found.get("grant_status") != "valid":
+            out["reauth_required"] += 1
+        else:
+            out["valid"] += 1
+    return out
+
+
+def outcome_beside_forecast(forecast, outcome):
+    """Set a forecast beside what a run did (``outcome`` as :func:`outcome_of_grants` returns it), per outcome.
+
+    Returns ``{valid: {forecast, outcome}, reauth_required: {...}, will_fail: {...}, matches}``, or
+    None without a forecast or an outcome. ``matches`` is true when every outcome equals its forecast.
+    """
+    if not forecast or outcome is None:
+        return None
+    out = dict((k, dict(forecast=forecast[k], outcome=outcome.get(k, 0))) for k in FORECAST_KEYS)
+    out["matches"] = all(forecast[k] == outcome.get(k, 0) for k in FORECAST_KEYS)
+    return out
+
+
 #: Batch clone decisions that lived here before :mod:`nylas_batch_planning`; still importable from
 #: this module (resolved on first use, as that module imports this one).
 _BATCH_NAMES = (

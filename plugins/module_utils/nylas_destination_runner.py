@@ -20,6 +20,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import plan_diff
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import planned_request
 
 
 class DestinationApi:
@@ -32,9 +33,11 @@ class DestinationApi:
         label: how failure messages name the destination of a key, e.g. ``"the webhook %s"``.
         list_all, create, update, delete: the client's methods (``GET`` list, ``POST``, ``PUT {id}``,
             ``DELETE {id}``).
+        requests: the client's request builders of the three writes, ``{"create": f(body),
+            "update": f(id, body), "delete": f(id)}`` (what check mode shows), or None.
     """
 
-    def __init__(self, kind, noun, key_name, label, list_all, create, update, delete):
+    def __init__(self, kind, noun, key_name, label, list_all, create, update, delete, requests=None):
         self.kind = kind
         self.label = label
         self.noun = noun
@@ -43,6 +46,21 @@ class DestinationApi:
         self.create = create
         self.update = update
         self.delete = delete
+        self.requests = requests or {}
+
+
+def planned_requests(api, plan):
+    """The writes ``plan`` makes, as check mode shows them (``{method, path, query, body}``, secrets masked).
+
+    Empty when nothing changes or ``api`` has no request builders.
+    """
+    if not plan["changed"] or not api.requests:
+        return []
+    if plan["action"] == "create":
+        return [planned_request(api.requests["create"](plan["body"]))]
+    if plan["action"] == "update":
+        return [planned_request(api.requests["update"](plan["id"], plan["body"]))]
+    return [planned_request(api.requests["delete"](i)) for i in plan["delete_ids"]]
 
 
 def run_destination(module, api, key, result_key, on_created=None):
@@ -58,7 +76,8 @@ def run_destination(module, api, key, result_key, on_created=None):
 
     Returns:
         A dict with ``changed``, ``result_key`` (the destination after the task, secrets stripped, or the
-        prediction in check mode; None when absent) and ``diff``. Fails the module (with the API's error
+        prediction in check mode; None when absent), ``planned_requests`` (check mode: the writes it
+        would send, also under ``diff.after``) and ``diff``. Fails the module (with the API's error
         fields and the destination as it was) on any Nylas error or ambiguous plan.
     """
     params = module.params
@@ -71,8 +90,14 @@ def run_destination(module, api, key, result_key, on_created=None):
     except PlanningError as e:
         module.fail_json(msg=str(e), changed=False, **{result_key: before})
 
-    result = {"changed": plan["changed"], result_key: plan["predicted"], "diff": plan_diff(plan)}
-    if not plan["changed"] or module.check_mode:
+    result = {"changed": plan["changed"], result_key: plan["predicted"], "diff": plan_diff(plan),
+              "planned_requests": []}
+    if not plan["changed"]:
+        return result
+    if module.check_mode:
+        result["planned_requests"] = planned_requests(api, plan)
+        if result["planned_requests"]:
+            result["diff"]["after"]["planned_requests"] = result["planned_requests"]
         return result
     partial = {"msg": "Failed to %s %s" % (plan["action"], api.label % key), "changed": False, result_key: before}
     if plan["action"] == "create":

@@ -48,6 +48,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planni
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     GRANT_PLACEHOLDER_STATUS,
     V2_TO_V3_PROVIDERS,
+    forecast_clone,
     predict_clone_outcome,
 )
 
@@ -228,6 +229,51 @@ def summarize_rows(rows, basis=BASIS_V2_AND_V3, jobs=None, accounts=None, grants
     }
 
 
+#: Forecast outcome -> the report status it becomes.
+FORECAST_STATUS = (("valid", STATUS_MIGRATED), ("reauth_required", STATUS_REAUTH), ("will_fail", STATUS_FAILED))
+
+
+def pair_forecast(accounts, grants_by_account, by_status, allow_invalid_grant_creation=None, clone_exchange=None):
+    """The forecast of a pair beside its current state (pure); None when the v2 accounts are unknown.
+
+    Args:
+        accounts: the v2 accounts (None with ``v3_only``).
+        grants_by_account: ``{account_id: grant}`` of those accounts.
+        by_status: the current counts per status (:func:`summarize_rows`).
+        allow_invalid_grant_creation, clone_exchange: the flags a clone would send (None: the API's default).
+
+    Returns ``{flags, to_migrate, expected}``: ``to_migrate`` is
+    :func:`nylas_clone_planning.forecast_clone` of the accounts without a grant (what a clone of them
+    would make: valid, reauth_required, will_fail, by provider, with reasons; never an email);
+    ``expected`` the counts per status once they are cloned (the accounts with a grant keep theirs;
+    ``not_migrated`` 0).
+    """
+    if accounts is None:
+        return None
+    grants_by_account = grants_by_account or {}
+    without = [a for a in accounts if not grants_by_account.get(a.get("id") or a.get("account_id"))]
+    to_migrate = forecast_clone(without, allow_invalid_grant_creation, clone_exchange)
+    expected = dict((s, 0) for s in STATUSES)
+    expected[STATUS_MIGRATED] = int(by_status.get(STATUS_MIGRATED) or 0)
+    expected[STATUS_REAUTH] = int(by_status.get(STATUS_REAUTH) or 0)
+    for outcome, status in FORECAST_STATUS:
+        expected[status] += to_migrate[outcome]
+    return {
+        "flags": {"allow_invalid_grant_creation": allow_invalid_grant_creation, "clone_exchange": clone_exchange},
+        "to_migrate": to_migrate,
+        "expected": expected,
+    }
+
+
+def forecast_beside_current(forecast, by_status):
+    """Per status ``{forecast, current}`` and ``matches`` (the current state is what was forecast), or None."""
+    if not forecast:
+        return None
+    out = dict((s, {"forecast": forecast["expected"][s], "current": by_status.get(s)}) for s in STATUSES)
+    out["matches"] = all(forecast["expected"][s] == by_status.get(s) for s in STATUSES)
+    return out
+
+
 def _tally_status_counts(total, counts):
     """Add ``counts`` (accounts by report status) into ``total`` in place; an unknown (None) count makes the
     total unknown. Not the job counts of a batch clone (``nylas_batch_planning.sum_job_counts``)."""
@@ -252,12 +298,16 @@ def build_report(documents, run_id=None, generated_at=None, missing=None):
     Returns a dict: ``run_id``, ``generated_at``, ``complete`` (every pair reported on the v2 and v3
     sides), ``totals`` (``accounts``, ``by_status``, ``by_provider``), ``regions``
     (``{region: {accounts, by_status}}``), ``applications`` (one entry per pair, no personal data),
-    ``files`` (CSV row counts) and ``missing``. Counts of an unknown status are None.
+    ``files`` (CSV row counts) and ``missing``. Counts of an unknown status are None. Each application
+    also has ``forecast`` (:func:`pair_forecast`, from its rows document's summary, or None) and
+    ``forecast_beside_current`` (:func:`forecast_beside_current`); ``totals.forecast`` sums the expected
+    counts (None when a pair has no forecast).
     """
     applications = []
     totals = {"accounts": 0, "by_status": dict((s, 0) for s in STATUSES), "by_provider": {}}
     regions = {}
     reauth = failed = 0
+    forecast_totals, forecast_known = dict((s, 0) for s in STATUSES), True
     for doc in sorted(documents, key=lambda d: (str(d.get("region")), str(d.get("pair")))):
         rows = doc.get("rows") or []
         basis = doc.get("basis") or BASIS_V2_AND_V3
@@ -279,7 +329,13 @@ def build_report(documents, run_id=None, generated_at=None, missing=None):
             "unexplained_failures": summary.get("unexplained_failures"),
             "failed_not_confirmed": summary.get("failed_not_confirmed"),
             "latest_job": latest,
+            "forecast": summary.get("forecast"),
+            "forecast_beside_current": forecast_beside_current(summary.get("forecast"), counts),
         })
+        if summary.get("forecast"):
+            _tally_status_counts(forecast_totals, summary["forecast"]["expected"])
+        else:
+            forecast_known = False
         totals["accounts"] += summary.get("accounts", len(rows))
         _tally_status_counts(totals["by_status"], counts)
         for provider, pcounts in (summary.get("by_provider") or {}).items():
@@ -293,6 +349,7 @@ def build_report(documents, run_id=None, generated_at=None, missing=None):
         reauth += sum(1 for r in rows if r.get("status") == STATUS_REAUTH)
         failed += sum(1 for r in rows if r.get("status") == STATUS_FAILED)
     totals["by_provider"] = dict(sorted(totals["by_provider"].items()))
+    totals["forecast"] = forecast_totals if forecast_known and applications else None
     return {
         "run_id": run_id,
         "generated_at": generated_at,

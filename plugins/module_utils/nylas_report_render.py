@@ -198,6 +198,48 @@ def _applications_table(report):
     return "".join(lines)
 
 
+def _forecast_section(report):
+    """The forecast of each pair beside its current state ("" when no pair has a forecast).
+
+    In a plan run nothing has changed yet, so the forecast says what the run will do; after a real run the
+    current state is the outcome, set beside what was forecast.
+    """
+    apps = [a for a in report.get("applications") or [] if a.get("forecast")]
+    if not apps:
+        return ""
+    lines = ['<table id="forecast-table"><thead><tr><th class="text">Pair</th>%s<th class="text">As forecast</th>'
+             '</tr></thead><tbody>' % "".join(
+                 '<th><span class="swatch" style="background:%s"></span>%s<br />current / forecast</th>'
+                 % (STATUS_COLORS[s], h(STATUS_LABELS[s])) for s in STATUSES)]
+    reasons = []
+    for app in apps:
+        side = app.get("forecast_beside_current") or {}
+        cells = []
+        for status in STATUSES:
+            pair = side.get(status) or {}
+            current = pair.get("current")
+            cells.append('<td data-status="%s" data-current="%s" data-forecast="%s">%s / %s</td>' % (
+                h(status), h(current), h(pair.get("forecast")), "unknown" if current is None else int(current),
+                int(pair.get("forecast") or 0)))
+        lines.append('<tr data-pair="%s"><td class="text">%s</td>%s<td class="text" data-matches="%s">%s</td></tr>'
+                     % (h(app.get("pair")), h(app.get("pair")), "".join(cells),
+                        "true" if side.get("matches") else "false", "yes" if side.get("matches") else "not yet"))
+        to_migrate = app["forecast"].get("to_migrate") or {}
+        for reason in to_migrate.get("reasons") or []:
+            reasons.append("<li><strong>%s</strong>: %d %s %s - %s</li>" % (
+                h(app.get("pair")), int(reason.get("count") or 0), h(reason.get("provider") or ""),
+                "will fail" if reason.get("outcome") == "will_fail" else "re-authentication required",
+                h(reason.get("reason"))))
+    lines.append("</tbody></table>")
+    text = ("<p>The forecast applies the documented clone outcome rules to the accounts still without a grant. "
+            "Before the migration runs (a plan) the current state shows what is and the forecast what the run "
+            "will make of it; after the run the current state is the outcome, beside what was forecast.</p>")
+    if reasons:
+        text += '<h3>Why accounts will need re-authentication or fail</h3><ul id="forecast-reasons">%s</ul>' % (
+            "".join(reasons))
+    return "".join(lines) + text
+
+
 def _providers_table(report):
     providers = (report.get("totals") or {}).get("by_provider") or {}
     lines = ['<table id="providers-table"><thead><tr><th class="text">Provider (v3)</th><th>Accounts</th>%s</tr>'
@@ -225,6 +267,7 @@ def _files(report):
 def render_html(report, title="Nylas v2 to v3 migration report"):
     """Render the report (:func:`nylas_report.build_report`) as one self-contained, well-formed HTML page."""
     complete = report.get("complete")
+    forecast = _forecast_section(report)
     definitions = "".join("<dt>%s</dt><dd>%s</dd>" % (h(STATUS_LABELS[s]), h(STATUS_DEFINITIONS[s]))
                           for s in STATUSES)
     body = [
@@ -237,6 +280,8 @@ def render_html(report, title="Nylas v2 to v3 migration report"):
         '<section id="totals"><h2>Totals per region</h2>%s</section>' % _totals_table(report),
         '<section id="chart"><h2>Accounts per application</h2>%s</section>' % _chart(report),
         '<section id="applications"><h2>Applications</h2>%s</section>' % _applications_table(report),
+        ('<section id="forecast"><h2>Forecast beside the current state</h2>%s</section>' % forecast
+         if forecast else ""),
         '<section id="providers"><h2>Providers</h2>%s</section>' % _providers_table(report),
         '<section id="files"><h2>Files</h2>%s</section>' % _files(report),
         '<section id="definitions"><h2>What the statuses mean</h2><dl>%s</dl></section>' % definitions,

@@ -19,6 +19,134 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors impor
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_http import BearerAuth, HttpCore, query_params
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_ratelimit import DEFAULT_RATE_LIMIT, app_key
 
+#: Body keys whose values a planned request never shows (connector settings, webhook secrets, ...).
+SECRET_BODY_KEYS = ("client_secret", "secret", "webhook_secret", "password", "api_key", "encryption_key",
+                    "private_key", "refresh_token", "access_token")
+MASK = "********"
+
+
+def write_request(method, path, query=None, body=None):
+    """A write as data: ``{method, path, query, body}`` (``query`` a dict, ``{}`` when none; ``body`` None when none)."""
+    return {"method": method.upper(), "path": path, "query": dict(query or {}), "body": body}
+
+
+def _masked(value):
+    if isinstance(value, dict):
+        return dict((k, MASK if k in SECRET_BODY_KEYS and v not in (None, "") else _masked(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def planned_request(request):
+    """Return a request of :func:`write_request` as a plan shows it: a copy whose body secrets are ``********``.
+
+    Headers are never part of a request description (the ``BasicV2`` header of the link is not shown).
+    """
+    return {"method": request["method"], "path": request["path"], "query": dict(request["query"]),
+            "body": _masked(request["body"])}
+
+
+def _segment(value, name):
+    return HttpCore._segment(value, name)  # pylint: disable=protected-access
+
+
+def update_application_request(body):
+    """The request of :meth:`NylasV3Client.update_application` (``PATCH /v3/applications``)."""
+    return write_request("PATCH", "/v3/applications", body=body)
+
+
+def create_connector_request(body):
+    """The request of :meth:`NylasV3Client.create_connector` (``POST /v3/connectors``)."""
+    return write_request("POST", "/v3/connectors", body=body)
+
+
+def update_connector_request(provider, body):
+    """The request of :meth:`NylasV3Client.update_connector` (``PATCH /v3/connectors/{provider}``)."""
+    return write_request("PATCH", "/v3/connectors/%s" % _segment(provider, "provider"), body=body)
+
+
+def delete_connector_request(provider):
+    """The request of :meth:`NylasV3Client.delete_connector` (``DELETE /v3/connectors/{provider}``)."""
+    return write_request("DELETE", "/v3/connectors/%s" % _segment(provider, "provider"))
+
+
+def create_webhook_request(body):
+    """The request of :meth:`NylasV3Client.create_webhook` (``POST /v3/webhooks``)."""
+    return write_request("POST", "/v3/webhooks", body=body)
+
+
+def update_webhook_request(webhook_id, body):
+    """The request of :meth:`NylasV3Client.update_webhook` (``PUT /v3/webhooks/{id}``)."""
+    return write_request("PUT", "/v3/webhooks/%s" % _segment(webhook_id, "webhook_id"), body=body)
+
+
+def delete_webhook_request(webhook_id):
+    """The request of :meth:`NylasV3Client.delete_webhook` (``DELETE /v3/webhooks/{id}``)."""
+    return write_request("DELETE", "/v3/webhooks/%s" % _segment(webhook_id, "webhook_id"))
+
+
+def create_pubsub_channel_request(body):
+    """The request of :meth:`NylasV3Client.create_pubsub_channel` (``POST /v3/channels/pubsub``)."""
+    return write_request("POST", "/v3/channels/pubsub", body=body)
+
+
+def update_pubsub_channel_request(channel_id, body):
+    """The request of :meth:`NylasV3Client.update_pubsub_channel` (``PUT /v3/channels/pubsub/{id}``)."""
+    return write_request("PUT", "/v3/channels/pubsub/%s" % _segment(channel_id, "channel_id"), body=body)
+
+
+def delete_pubsub_channel_request(channel_id):
+    """The request of :meth:`NylasV3Client.delete_pubsub_channel` (``DELETE /v3/channels/pubsub/{id}``)."""
+    return write_request("DELETE", "/v3/channels/pubsub/%s" % _segment(channel_id, "channel_id"))
+
+
+def link_v2_app_request():
+    """The request of :meth:`NylasV3Client.link_v2_app` (``POST /v3/migration-tools/link-v2v3-apps``, no body).
+
+    Its ``BasicV2`` header is sent by the client and never part of the description.
+    """
+    return write_request("POST", "/v3/migration-tools/link-v2v3-apps")
+
+
+def import_v2_app_request():
+    """The request of :meth:`NylasV3Client.import_v2_app` (``POST /v3/migration-tools/import-v2-app``, no body)."""
+    return write_request("POST", "/v3/migration-tools/import-v2-app")
+
+
+def clone_flags_query(allow_invalid_grant_creation=None, clone_exchange=None):
+    """The query of a clone: each flag as ``true``/``false``, left out when None (the API's default applies)."""
+    return query_params({"allow_invalid_grant_creation": allow_invalid_grant_creation, "clone_exchange": clone_exchange})
+
+
+def clone_grant_request(account_id, allow_invalid_grant_creation=None, clone_exchange=None):
+    """The request of :meth:`NylasV3Client.clone_grant` (``POST /v3/migration-tools/grants/{account_id}/clone``).
+
+    Raises NylasConfigError for an empty account id.
+    """
+    return write_request("POST", "/v3/migration-tools/grants/%s/clone" % _segment(account_id, "account_id"),
+                         query=clone_flags_query(allow_invalid_grant_creation, clone_exchange))
+
+
+def start_batch_clone_request(limit=None, offset=None, providers=None, mode=None,
+                              allow_invalid_grant_creation=None, clone_exchange=None):
+    """The request of :meth:`NylasV3Client.start_batch_clone` (``POST /v3/migration-tools/snapshot-batch-clone``).
+
+    Body keys ``limit``, ``offset``, ``providers``, ``mode`` only when not None (body ``{}`` otherwise);
+    the flags in the query only when not None.
+    """
+    body = {}
+    if limit is not None:
+        body["limit"] = limit
+    if offset is not None:
+        body["offset"] = offset
+    if providers is not None:
+        body["providers"] = [providers] if isinstance(providers, str) else list(providers)
+    if mode is not None:
+        body["mode"] = mode
+    return write_request("POST", "/v3/migration-tools/snapshot-batch-clone",
+                         query=clone_flags_query(allow_invalid_grant_creation, clone_exchange), body=body)
+
 
 class NylasV3Client(HttpCore):
     """Client of the Nylas v3 API (``Authorization: Bearer <api_key>``).
@@ -111,6 +239,11 @@ class NylasV3Client(HttpCore):
     def _data(self, method, path, params=None, json=None, headers=None):
         return self.request(method, path, params=params, json=json, headers=headers).get("data")
 
+    def _send_request(self, request, headers=None):
+        """Send a request of :func:`write_request` and return the envelope's ``data``."""
+        return self._data(request["method"], request["path"], params=request["query"] or None,
+                          json=request["body"], headers=headers)
+
     def _get_or_none(self, path):
         try:
             return self._data("GET", path)
@@ -150,7 +283,7 @@ class NylasV3Client(HttpCore):
 
     def update_application(self, body):
         """Patch the application (``PATCH /v3/applications``) and return the updated object."""
-        return self._data("PATCH", "/v3/applications", json=body)
+        return self._send_request(update_application_request(body))
 
     def list_redirect_uris(self):
         """Return the application's callback URIs (``GET /v3/applications/redirect-uris``)."""
@@ -169,15 +302,15 @@ class NylasV3Client(HttpCore):
     def create_connector(self, body):
         """Create a connector (``POST /v3/connectors``) and return it. ``body`` holds ``provider``,
         ``settings``, ``scope``."""
-        return self._data("POST", "/v3/connectors", json=body)
+        return self._send_request(create_connector_request(body))
 
     def update_connector(self, provider, body):
         """Patch the connector of ``provider`` (``PATCH /v3/connectors/{provider}``); return it."""
-        return self._data("PATCH", "/v3/connectors/%s" % self._segment(provider, "provider"), json=body)
+        return self._send_request(update_connector_request(provider, body))
 
     def delete_connector(self, provider):
         """Delete the connector of ``provider`` (``DELETE /v3/connectors/{provider}``); return None."""
-        self.request("DELETE", "/v3/connectors/%s" % self._segment(provider, "provider"))
+        self._send_request(delete_connector_request(provider))
 
     # -- grants ---------------------------------------------------------------------------------
 
@@ -252,15 +385,15 @@ class NylasV3Client(HttpCore):
 
     def create_webhook(self, body):
         """Create a webhook destination (``POST /v3/webhooks``) and return it (with its secret)."""
-        return self._data("POST", "/v3/webhooks", json=body)
+        return self._send_request(create_webhook_request(body))
 
     def update_webhook(self, webhook_id, body):
         """Update a webhook destination (``PUT /v3/webhooks/{id}``, as in the contract); return it."""
-        return self._data("PUT", "/v3/webhooks/%s" % self._segment(webhook_id, "webhook_id"), json=body)
+        return self._send_request(update_webhook_request(webhook_id, body))
 
     def delete_webhook(self, webhook_id):
         """Delete a webhook destination (``DELETE /v3/webhooks/{id}``); return None."""
-        self.request("DELETE", "/v3/webhooks/%s" % self._segment(webhook_id, "webhook_id"))
+        self._send_request(delete_webhook_request(webhook_id))
 
     # -- Pub/Sub channels -----------------------------------------------------------------------
 
@@ -270,15 +403,15 @@ class NylasV3Client(HttpCore):
 
     def create_pubsub_channel(self, body):
         """Create a Pub/Sub channel (``POST /v3/channels/pubsub``) and return it."""
-        return self._data("POST", "/v3/channels/pubsub", json=body)
+        return self._send_request(create_pubsub_channel_request(body))
 
     def update_pubsub_channel(self, channel_id, body):
         """Update a Pub/Sub channel (``PUT /v3/channels/pubsub/{id}``, as in the contract); return it."""
-        return self._data("PUT", "/v3/channels/pubsub/%s" % self._segment(channel_id, "channel_id"), json=body)
+        return self._send_request(update_pubsub_channel_request(channel_id, body))
 
     def delete_pubsub_channel(self, channel_id):
         """Delete a Pub/Sub channel (``DELETE /v3/channels/pubsub/{id}``); return None."""
-        self.request("DELETE", "/v3/channels/pubsub/%s" % self._segment(channel_id, "channel_id"))
+        self._send_request(delete_pubsub_channel_request(channel_id))
 
     # -- migration tools ------------------------------------------------------------------------
 
@@ -298,7 +431,7 @@ class NylasV3Client(HttpCore):
         """
         check_token(basic_v2, "BasicV2 value")
         self._add_secret(basic_v2)
-        return self._data("POST", "/v3/migration-tools/link-v2v3-apps", headers={"BasicV2": basic_v2})
+        return self._send_request(link_v2_app_request(), headers={"BasicV2": basic_v2})
 
     def import_v2_app(self):
         """Import the linked v2 application's settings (``POST /v3/migration-tools/import-v2-app``).
@@ -306,7 +439,7 @@ class NylasV3Client(HttpCore):
         Returns:
             The envelope's ``data``: a message string (or an object, if the server sends one).
         """
-        return self._data("POST", "/v3/migration-tools/import-v2-app")
+        return self._send_request(import_v2_app_request())
 
     def clone_grant(self, account_id, allow_invalid_grant_creation=None, clone_exchange=None):
         """Clone one v2 account into a v3 grant.
@@ -319,11 +452,7 @@ class NylasV3Client(HttpCore):
         Returns:
             The v3 GrantObject (``grant_status`` ``valid``, or ``invalid`` for a placeholder).
         """
-        params = query_params(
-            {"allow_invalid_grant_creation": allow_invalid_grant_creation, "clone_exchange": clone_exchange}
-        )
-        path = "/v3/migration-tools/grants/%s/clone" % self._segment(account_id, "account_id")
-        return self._data("POST", path, params=params or None)
+        return self._send_request(clone_grant_request(account_id, allow_invalid_grant_creation, clone_exchange))
 
     def start_batch_clone(
         self,
@@ -342,19 +471,8 @@ class NylasV3Client(HttpCore):
         Returns:
             ``{"snapshot_job": MigrationJob, "clone_job": MigrationJob}``.
         """
-        body = {}
-        if limit is not None:
-            body["limit"] = limit
-        if offset is not None:
-            body["offset"] = offset
-        if providers is not None:
-            body["providers"] = [providers] if isinstance(providers, str) else list(providers)
-        if mode is not None:
-            body["mode"] = mode
-        params = query_params(
-            {"allow_invalid_grant_creation": allow_invalid_grant_creation, "clone_exchange": clone_exchange}
-        )
-        return self._data("POST", "/v3/migration-tools/snapshot-batch-clone", params=params or None, json=body)
+        return self._send_request(start_batch_clone_request(
+            limit, offset, providers, mode, allow_invalid_grant_creation, clone_exchange))
 
     def list_jobs(self, status=None, job_type=None, sort_by_completion=None):
         """List migration jobs (``GET /v3/migration-tools/jobs``).
@@ -435,4 +553,23 @@ class NylasV3Client(HttpCore):
         return data
 
 
-__all__ = ["NylasV3Client"]
+__all__ = [
+    "MASK",
+    "NylasV3Client",
+    "clone_grant_request",
+    "create_connector_request",
+    "create_pubsub_channel_request",
+    "create_webhook_request",
+    "delete_connector_request",
+    "delete_pubsub_channel_request",
+    "delete_webhook_request",
+    "import_v2_app_request",
+    "link_v2_app_request",
+    "planned_request",
+    "start_batch_clone_request",
+    "update_application_request",
+    "update_connector_request",
+    "update_pubsub_channel_request",
+    "update_webhook_request",
+    "write_request",
+]

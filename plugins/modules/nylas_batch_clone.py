@@ -365,6 +365,63 @@ scope:
   sample: {"providers": ["google", "microsoft"], "accounts": 150, "selected": 120, "migrated": 30, "unmigrated": 120,
            "not_migratable": 0, "not_migratable_account_ids": [], "attempted": 0, "already_failed": 0,
            "pending": 120}
+forecast:
+  description:
+    - What the documented rules predict for the selected accounts without a grant, with the given flags
+      (the outcome table of C(simulator/README.md)), in check mode and in a real run (made before the first
+      batch). Null without v2 reads or when attaching. Never holds an email.
+  returned: always
+  type: dict
+  contains:
+    accounts:
+      description: Accounts forecast.
+      type: int
+    valid:
+      description: Accounts that will become valid grants.
+      type: int
+    reauth_required:
+      description: Accounts that will become placeholder grants whose users must re-authenticate.
+      type: int
+    will_fail:
+      description: Accounts whose clone will fail (C(not_migratable) of RV(scope)).
+      type: int
+    by_provider:
+      description: The three counts per v3 provider (a v2 provider without a v3 equivalent under its v2 name).
+      type: dict
+    reasons:
+      description: Why accounts will need re-authentication or fail, C(outcome), C(provider), C(reason) and C(count), most frequent first.
+      type: list
+      elements: dict
+  sample: {"accounts": 1200, "valid": 987, "reauth_required": 205, "will_fail": 8,
+           "by_provider": {"google": {"valid": 470, "reauth_required": 20, "will_fail": 5}},
+           "reasons": [{"outcome": "reauth_required", "provider": "microsoft", "count": 130,
+                        "reason": "Microsoft exchange account (password authentication) not migrated automatically: the user must re-authenticate"}]}
+forecast_vs_outcome:
+  description:
+    - After the batches of a real run ended, the forecast beside what became of the same accounts, per
+      outcome, and whether they all match. The outcome is read from their grants after the run
+      (C(GET /v3/grants?account_ids=)); valid grant, placeholder grant, or no grant (failed), each
+      account counted once however many batches attempted it.
+    - Null in check mode, without a forecast, or when the run did not wait.
+  returned: always
+  type: dict
+  sample: {"valid": {"forecast": 987, "outcome": 987}, "reauth_required": {"forecast": 205, "outcome": 205},
+           "will_fail": {"forecast": 8, "outcome": 8}, "matches": true}
+forecast_summary:
+  description:
+    - RV(forecast) in one line, and after a real run the outcome beside it, for a pair's summary line; empty without a forecast.
+  returned: always
+  type: str
+  sample: "forecast: 987 valid, 205 re-authentication required, 8 will fail; outcome: 987 valid, 205 re-authentication required, 8 will fail"
+planned_requests:
+  description:
+    - In check mode, the start request the module would send, as data (C(method), C(path), C(query) with the
+      clone flags, C(body)); empty otherwise. Secrets are never part of it.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone",
+            "query": {"clone_exchange": "false"}, "body": {"mode": "only_new"}}]
 v2_reads:
   description: Whether the v2 account list was read and used to decide.
   returned: always
@@ -385,10 +442,15 @@ progress:
   sample: [{"elapsed": 0.01, "snapshot_status": "running", "status": "pending", "all": 0, "success": 0, "failed": 0, "warning": 0},
            {"elapsed": 35.2, "snapshot_status": "completed", "status": "completed", "all": 120, "success": 120, "failed": 0, "warning": 0}]
 diff:
-  description: The batch clone job before and after (only with C(--diff)).
+  description:
+    - The batch clone job before and after (only with C(--diff)); when a job is (or would be) started,
+      C(after) also holds RV(forecast), and in check mode RV(planned_requests).
   returned: when diff mode is on
   type: dict
-  sample: {"before": {"batch_clone_job": null}, "after": {"batch_clone_job": "job-mig-1", "accounts_to_migrate": 120}}
+  sample: {"before": {"batch_clone_job": null}, "after": {"batch_clone_job": "(new job)", "accounts_to_migrate": 120,
+           "forecast": {"accounts": 120, "valid": 110, "reauth_required": 8, "will_fail": 2, "by_provider": {}, "reasons": []},
+           "planned_requests": [{"method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone",
+                                 "query": {}, "body": {"mode": "only_new"}}]}}
 msg:
   description: What went wrong.
   returned: failure

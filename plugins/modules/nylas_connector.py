@@ -171,8 +171,20 @@ connector:
     name: Google
     settings: {"client_id": "demo-google-client.apps.example.com"}
     scope: ["openid", "https://www.googleapis.com/auth/userinfo.email"]
+planned_requests:
+  description:
+    - In check mode, the create, patch or delete request (secrets in the body shown as C(********)) the module
+      would send, as data (C(method), C(path), C(query), C(body)); empty when nothing would change or outside
+      check mode.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"method": "PATCH", "path": "/v3/connectors/google", "query": {},
+            "body": {"settings": {"client_id": "abc.apps.googleusercontent.com", "client_secret": "********"}}}]
 diff:
-  description: The changed fields before and after (only with C(--diff)); secrets are shown as C(********).
+  description:
+    - The changed fields before and after (only with C(--diff)); secrets are shown as C(********).
+    - In check mode C(after) also holds RV(planned_requests).
   returned: when diff mode is on
   type: dict
   sample:
@@ -224,6 +236,12 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_connector_pl
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import plan_diff
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import (
+    create_connector_request,
+    delete_connector_request,
+    planned_request,
+    update_connector_request,
+)
 
 
 def argument_spec():
@@ -267,6 +285,18 @@ def apply_plan(module, plan, provider, before):
     return deleted, None
 
 
+def planned_requests(plan, provider):
+    """The write of a changing ``plan`` as check mode shows it (``{method, path, query, body}``, secrets ``********``).
+
+    Built by the client's request builders (``POST /v3/connectors``, ``PATCH`` or ``DELETE /v3/connectors/{provider}``).
+    """
+    if plan["action"] == "create":
+        return [planned_request(create_connector_request(plan["body"]))]
+    if plan["action"] == "update":
+        return [planned_request(update_connector_request(provider, plan["body"]))]
+    return [planned_request(delete_connector_request(provider))]
+
+
 def run_module():
     """Read the connector, plan, and (not in check mode) create, patch or delete it."""
     module = NylasModule(argument_spec=argument_spec(), supports_check_mode=True)
@@ -286,10 +316,16 @@ def run_module():
         module.fail_json(msg=str(e), changed=False, connector=mask_connector(before))
 
     changed, after = plan["changed"], plan["predicted"]
+    requests = []
     if plan["changed"] and not module.check_mode:
         changed, after = apply_plan(module, plan, provider, before)
+    elif plan["changed"]:
+        requests = planned_requests(plan, provider)
 
-    module.exit_json(changed=changed, connector=mask_connector(after), diff=plan_diff(plan))
+    diff = plan_diff(plan)
+    if requests:
+        diff["after"]["planned_requests"] = requests
+    module.exit_json(changed=changed, connector=mask_connector(after), planned_requests=requests, diff=diff)
 
 
 def main():

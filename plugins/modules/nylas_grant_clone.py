@@ -190,11 +190,65 @@ reauth_required:
   type: list
   elements: str
   sample: [p0q1r2s3t4u5v6w7x8y9z0a1b]
+forecast:
+  description:
+    - What the documented rules (the outcome table of C(simulator/README.md)) predict for the accounts
+      this run clones (or would clone, in check mode), with the given flags; made before cloning.
+    - Needs the v2 account list (O(v2_client_id) and O(v2_client_secret)); null without it or when nothing
+      is to be cloned. An id that is not an account of the linked v2 application is forecast to fail.
+  returned: always
+  type: dict
+  contains:
+    accounts:
+      description: Accounts forecast.
+      type: int
+    valid:
+      description: Accounts that will become valid grants.
+      type: int
+    reauth_required:
+      description: Accounts that will become placeholder grants whose users must re-authenticate.
+      type: int
+    will_fail:
+      description: Accounts whose clone will fail.
+      type: int
+    by_provider:
+      description: The three counts per v3 provider.
+      type: dict
+    reasons:
+      description: Why accounts will need re-authentication or fail (C(outcome), C(provider), C(reason), C(count)).
+      type: list
+      elements: dict
+  sample: {"accounts": 2, "valid": 1, "reauth_required": 1, "will_fail": 0,
+           "by_provider": {"google": {"valid": 1, "reauth_required": 0, "will_fail": 0},
+                           "microsoft": {"valid": 0, "reauth_required": 1, "will_fail": 0}},
+           "reasons": [{"outcome": "reauth_required", "provider": "microsoft", "count": 1,
+                        "reason": "Microsoft exchange account (password authentication) not migrated automatically: the user must re-authenticate"}]}
+forecast_vs_outcome:
+  description:
+    - After a real run, RV(forecast) beside what became of the same accounts (valid grant, placeholder, failed),
+      per outcome, and whether they all match. Null in check mode or without a forecast.
+  returned: always
+  type: dict
+  sample: {"valid": {"forecast": 1, "outcome": 1}, "reauth_required": {"forecast": 1, "outcome": 1},
+           "will_fail": {"forecast": 0, "outcome": 0}, "matches": true}
+planned_requests:
+  description:
+    - In check mode, each clone request the module would send, as data (C(method), C(path) per account,
+      C(query) with the clone flags as sent, C(body)); empty otherwise.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "path": "/v3/migration-tools/grants/7xq2m4kd9c0a1b2c3d4e5f6g7/clone",
+            "query": {"clone_exchange": "false"}, "body": null}]
 diff:
-  description: The account ids migrated (or to be migrated in check mode) by this run, as before/after lists.
+  description:
+    - The account ids migrated (or to be migrated in check mode) by this run, as before/after lists;
+      C(after) also holds RV(forecast) when there is one, and in check mode RV(planned_requests).
   returned: when diff mode is on
   type: dict
-  sample: {"before": {"migrated_account_ids": []}, "after": {"migrated_account_ids": ["7xq2m4kd9c0a1b2c3d4e5f6g7"]}}
+  sample: {"before": {"migrated_account_ids": []}, "after": {"migrated_account_ids": ["7xq2m4kd9c0a1b2c3d4e5f6g7"],
+           "planned_requests": [{"method": "POST", "path": "/v3/migration-tools/grants/7xq2m4kd9c0a1b2c3d4e5f6g7/clone",
+                                 "query": {}, "body": null}]}}
 status:
   description: HTTP status of the (first) failed request.
   returned: failure, when the API answered
@@ -244,14 +298,19 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planni
     clone_failure_message,
     clone_failure_prefix,
     error_to_dict,
+    grant_clone_forecast,
     grant_result,
+    grants_of_results,
     normalize_account_ids,
+    outcome_beside_forecast,
+    outcome_of_grants,
     plan_grant_clone,
     reauth_required_ids,
     resolve_unknown_outcome,
     summarize_clone_results,
 )
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasError, PlanningError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import clone_grant_request, planned_request
 
 
 def clone_one(client, account_id, flags):
@@ -288,6 +347,22 @@ def clone_all(client, account_ids, flags, concurrency):
         return dict((a, f.result()) for a, f in futures.items())
 
 
+def read_forecast(module, to_clone, flags):
+    """The forecast of the clones (:func:`grant_clone_forecast`) from the v2 account list, or None.
+
+    None when nothing is to be cloned, without v2 credentials, or (with a warning) when the v2 list
+    (``GET /a/{client_id}/accounts``) cannot be read.
+    """
+    if not to_clone or not module.has_v2_credentials():
+        return None
+    try:
+        accounts = module.v2_client.list_accounts()
+    except NylasError as e:
+        module.warn("The v2 account list could not be read (%s); no forecast" % e)
+        return None
+    return grant_clone_forecast(to_clone, accounts, **flags)
+
+
 def run_module():
     """Read the existing grants, clone the missing accounts (not in check mode) and report each one."""
     module = NylasModule(
@@ -320,8 +395,11 @@ def run_module():
                                       msg="Failed to read the existing grants", changed=False)
 
     to_clone, existing = plan_grant_clone(wanted, existing_by_account)
+    forecast = read_forecast(module, to_clone, flags)
+    planned_requests = []
     if module.check_mode:
         outcomes = dict((a, (grant_result(a, RESULT_PLANNED), None)) for a in to_clone)
+        planned_requests = [planned_request(clone_grant_request(a, **flags)) for a in to_clone]
     else:
         outcomes = clone_all(client, to_clone, flags, params["concurrency"])
 
@@ -337,12 +415,21 @@ def run_module():
 
     summary = summarize_clone_results(results)
     changed = bool(summary[RESULT_CREATED] or summary[RESULT_PLANNED])
+    diff = clone_diff(results)
+    if forecast:
+        diff["after"]["forecast"] = forecast
+    if planned_requests:
+        diff["after"]["planned_requests"] = planned_requests
     output = dict(
         changed=changed,
         grants=results,
         summary=summary,
         reauth_required=reauth_required_ids(results),
-        diff=clone_diff(results),
+        forecast=forecast,
+        forecast_vs_outcome=None if module.check_mode else outcome_beside_forecast(
+            forecast, outcome_of_grants(to_clone, grants_of_results(results))),
+        planned_requests=planned_requests,
+        diff=diff,
     )
     message = clone_failure_message(results)
     if message and params["fail_on_error"]:

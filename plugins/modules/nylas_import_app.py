@@ -149,8 +149,31 @@ basis:
   returned: success
   type: str
   sample: v2
+connectors_to_create:
+  description:
+    - The connectors the import creates (or would create, in check mode), from the v2 integrations, when
+      the import is needed and the v2 application was read; empty otherwise.
+    - Each with C(provider), C(from_integrations) (the v2 integration names), C(settings_from_v2) (whether
+      settings are copied from v2; their values are never shown), C(reason) and C(setup) (what is left to do, or null).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"provider": "google", "from_integrations": ["gmail"], "settings_from_v2": true,
+            "reason": "v2 integration gmail; the v3 application has no google connector", "setup": null},
+           {"provider": "microsoft", "from_integrations": ["microsoft"], "settings_from_v2": false,
+            "reason": "v2 integration microsoft; the v3 application has no microsoft connector",
+            "setup": "needs a new Azure app registration with Microsoft Graph scopes; set its client_id and client_secret
+              on the v3 connector (nylas.migration.nylas_connector)"}]
+planned_requests:
+  description: In check mode, the import request the module would send (C(method), C(path), C(query), C(body)); empty otherwise.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "path": "/v3/migration-tools/import-v2-app", "query": {}, "body": null}]
 diff:
-  description: The callback URI URLs and connector providers before and after (only changed keys; only with C(--diff)).
+  description:
+    - The callback URI URLs and connector providers before and after (only changed keys; only with C(--diff)).
+    - C(after) also holds RV(connectors_to_create) and, in check mode, RV(planned_requests).
   returned: when diff mode is on
   type: dict
   sample:
@@ -204,6 +227,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_app_planning
     link_pending,
     link_pending_warning,
     plan_import,
+    planned_connectors,
     predict_import,
     require_link,
     v2_webhook_count,
@@ -211,6 +235,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_app_planning
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import diff_dicts, redact
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_import_runner import apply_import, read_v2, read_v3
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import import_v2_app_request, planned_request
 
 
 def import_diff(before_callback_uris, before_connectors, callback_uris, connectors):
@@ -244,10 +269,13 @@ def main():
                        force=params["force"])
     result.update(reason=plan["reason"], basis=plan["basis"])
     before_callback_uris, before_connectors = callback_uris, connectors
+    result.update(connectors_to_create=planned_connectors(v2_application, connectors) if plan["needed"] else [],
+                  planned_requests=[])
 
     if plan["needed"]:
         result["changed"] = True
         if module.check_mode:
+            result["planned_requests"] = [planned_request(import_v2_app_request())]
             application, callback_uris, connectors = predict_import(application, callback_uris, connectors, plan)
         else:
             application, callback_uris, connectors = apply_import(module, v2_application, result)
@@ -263,6 +291,10 @@ def main():
         not_migrated=import_not_migrated(v2_application),
         diff=import_diff(before_callback_uris, before_connectors, callback_uris, connectors),
     )
+    if result["connectors_to_create"]:
+        result["diff"]["after"]["connectors_to_create"] = result["connectors_to_create"]
+    if result["planned_requests"]:
+        result["diff"]["after"]["planned_requests"] = result["planned_requests"]
     module.exit_json(**result)
 
 

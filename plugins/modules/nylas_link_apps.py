@@ -99,8 +99,18 @@ application:
     region: us
     environment: production
     v2_application_id: v2-us-acme
+planned_requests:
+  description:
+    - In check mode, the link request (its C(BasicV2) header is never shown) the module would send, as data (C(method), C(path), C(query), C(body));
+      empty when nothing would change or outside check mode.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "path": "/v3/migration-tools/link-v2v3-apps", "query": {}, "body": null}]
 diff:
-  description: The C(v2_application_id) of the v3 application before and after (only with C(--diff)).
+  description:
+    - The C(v2_application_id) of the v3 application before and after (only with C(--diff)).
+    - In check mode C(after) also holds RV(planned_requests).
   returned: when diff mode is on
   type: dict
   sample: {"before": {"v2_application_id": null}, "after": {"v2_application_id": "v2-us-acme"}}
@@ -144,6 +154,7 @@ outcome_unknown:
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_app_planning import plan_link
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import link_v2_app_request, planned_request
 
 
 def link_diff(before, after):
@@ -168,10 +179,11 @@ def run_module():
     except PlanningError as e:
         module.fail_json(msg=str(e), changed=False, application=before)
 
-    after = before
+    after, planned_requests = before, []
     if action == "link":
         if module.check_mode:
             after = dict(before, v2_application_id=v2_client_id)
+            planned_requests = [planned_request(link_v2_app_request())]
         else:
             # a link whose outcome is unknown is made when the re-read application names the v2 application
             after = module.settle_write(
@@ -183,7 +195,10 @@ def run_module():
                 msg="Failed to link the v2 application %s" % v2_client_id, changed=False, application=before,
             )
 
-    module.exit_json(changed=action == "link", application=after, diff=link_diff(before, after))
+    diff = link_diff(before, after)
+    if planned_requests:
+        diff["after"]["planned_requests"] = planned_requests
+    module.exit_json(changed=action == "link", application=after, planned_requests=planned_requests, diff=diff)
 
 
 def main():

@@ -33,6 +33,11 @@ description:
   - Personal data never goes into the result. The per-account rows (account id, email address,
     provider, grant id and status, status, application, region) are written as JSON to the file
     O(rows_path), readable by its owner only, for M(nylas.migration.nylas_migration_report) or your own tools.
+  - Gives a forecast beside the current state (RV(summary.forecast)) - what cloning the accounts still
+    without a grant makes of them per the documented outcome rules - so that the report of a plan run
+    shows what the run will do, and the report of a real run the outcome beside the forecast. The clone
+    flags O(allow_invalid_grant_creation) and O(clone_exchange) are the ones the forecast assumes; this
+    module sends nothing.
   - Never changes anything in Nylas.
 author:
   - nylas.migration maintainers (@nylas-migration)
@@ -59,6 +64,7 @@ options:
     type: path
 extends_documentation_fragment:
   - nylas.migration.nylas
+  - nylas.migration.nylas.clone_flags
   - nylas.migration.nylas.attributes
 attributes:
   check_mode:
@@ -180,12 +186,30 @@ summary:
           offset, which the API does not return). Null with C(v3_only).
       type: int
       sample: 0
+    forecast:
+      description:
+        - The forecast beside the current state, from the documented clone outcome rules and the clone
+          flags O(allow_invalid_grant_creation) and O(clone_exchange) (unset - the API's defaults); null with C(v3_only).
+        - C(to_migrate) - what cloning the accounts without a grant would make of them (C(accounts), C(valid),
+          C(reauth_required), C(will_fail), C(by_provider), C(reasons)); C(expected) - the counts per status once
+          they are cloned; C(flags) - the flags assumed.
+        - In a plan run (nothing migrated yet) it tells what the run will do; after a real run C(expected)
+          equals C(by_status) when everything went as forecast.
+      type: dict
+      sample: {"flags": {"allow_invalid_grant_creation": null, "clone_exchange": null},
+               "to_migrate": {"accounts": 1200, "valid": 987, "reauth_required": 205, "will_fail": 8,
+                              "by_provider": {"google": {"valid": 470, "reauth_required": 18, "will_fail": 2}},
+                              "reasons": [{"outcome": "will_fail", "provider": "google", "reason": "v2 account deleted", "count": 8}]},
+               "expected": {"migrated": 987, "reauth_required": 205, "failed": 8, "not_migrated": 0}}
   sample:
     accounts: 1200
     by_status: {"migrated": 987, "reauth_required": 205, "failed": 8, "not_migrated": 0}
     by_provider: {"google": {"migrated": 470, "reauth_required": 18, "failed": 2, "not_migrated": 0, "total": 490}}
     unexplained_failures: 0
     failed_not_confirmed: 0
+    forecast: {"flags": {"allow_invalid_grant_creation": null, "clone_exchange": null},
+               "to_migrate": {"accounts": 8, "valid": 0, "reauth_required": 0, "will_fail": 8, "by_provider": {}, "reasons": []},
+               "expected": {"migrated": 987, "reauth_required": 205, "failed": 8, "not_migrated": 0}}
 jobs:
   description: The latest migration job and its snapshot job (newest first), as the API returns them; empty when none.
   returned: success
@@ -251,13 +275,14 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_cutover_planning import cutover_column, with_cutover
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, clone_flag_spec
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_report import (
     BASIS_V2_AND_V3,
     BASIS_V3_ONLY,
     build_rows,
     build_rows_v3_only,
     latest_jobs,
+    pair_forecast,
     rows_document,
     summarize_rows,
 )
@@ -288,6 +313,7 @@ def run_module():
             rows_path=dict(type="path"),
             label=dict(type="str"),
             cutover_record_dir=dict(type="path"),
+            **clone_flag_spec()
         ),
         supports_check_mode=True,
     )
@@ -316,6 +342,8 @@ def run_module():
     if params["cutover_record_dir"]:
         with_cutover(rows, cutover_column(read_cutover_records(params["cutover_record_dir"], params["v2_client_id"])))
     summary = summarize_rows(rows, basis, jobs=jobs, accounts=accounts, grants_by_account=grants_by_account)
+    summary["forecast"] = pair_forecast(accounts, grants_by_account, summary["by_status"],
+                                        params["allow_invalid_grant_creation"], params["clone_exchange"])
     if summary["unexplained_failures"]:
         module.warn("%s: %d failure(s) of the latest migration job match no documented outcome rule"
                     % (label, summary["unexplained_failures"]))

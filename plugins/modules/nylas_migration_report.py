@@ -134,7 +134,13 @@ totals:
     by_provider:
       description: Per v3 provider, the accounts per status and their C(total).
       type: dict
+    forecast:
+      description:
+        - The forecast counts per status of every pair together (the C(expected) of each pair's forecast);
+          null when a pair has no forecast (reported on the v3 side only).
+      type: dict
   sample:
+    forecast: {"migrated": 1409, "reauth_required": 324, "failed": 17, "not_migrated": 0}
     accounts: 1750
     by_status: {"migrated": 1409, "reauth_required": 324, "failed": 17, "not_migrated": 0}
     by_provider: {"google": {"migrated": 700, "reauth_required": 31, "failed": 3, "not_migrated": 0, "total": 734}}
@@ -188,6 +194,18 @@ applications:
     latest_job:
       description: The latest migration job, as the API returns it (null when none).
       type: dict
+    forecast:
+      description:
+        - The pair's forecast (RV(nylas.migration.nylas_migration_info#module:summary.forecast)) -
+          C(flags), C(to_migrate) (valid, re-authentication required, will fail, per provider, with the
+          reasons) and C(expected) (the counts per status once the accounts without a grant are cloned).
+          Null when the pair was reported on the v3 side only.
+      type: dict
+    forecast_beside_current:
+      description:
+        - Per status, C(forecast) (expected) and C(current) (what the pair is now), and C(matches).
+        - In a plan run it shows what the run will do beside what is; after a real run, the outcome beside the forecast.
+      type: dict
   sample:
     - pair: acme
       application: app-us-acme
@@ -202,6 +220,14 @@ applications:
       unexplained_failures: 0
       failed_not_confirmed: 0
       latest_job: {"job_id": "job-0a1b2c", "type": "migration", "status": "partial", "count_all": 1198}
+      forecast: {"flags": {"allow_invalid_grant_creation": null, "clone_exchange": null},
+                 "to_migrate": {"accounts": 8, "valid": 0, "reauth_required": 0, "will_fail": 8, "by_provider": {},
+                                "reasons": []},
+                 "expected": {"migrated": 987, "reauth_required": 205, "failed": 8, "not_migrated": 0}}
+      forecast_beside_current: {"migrated": {"forecast": 987, "current": 987},
+                                "reauth_required": {"forecast": 205, "current": 205},
+                                "failed": {"forecast": 8, "current": 8},
+                                "not_migrated": {"forecast": 0, "current": 0}, "matches": true}
 missing:
   description: Rows files that could not be read, by pair name (the file name), with the reason.
   returned: success

@@ -156,8 +156,18 @@ pubsub_channel:
     status: active
     notification_email_addresses: ["ops@example.com"]
     compressed_delivery: false
+planned_requests:
+  description:
+    - In check mode, the create, update or delete request(s) the module would send, as data (C(method), C(path), C(query), C(body));
+      empty when nothing would change or outside check mode.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "path": "/v3/channels/pubsub", "query": {}, "body": {"topic": "projects/acme/topics/nylas", "trigger_types": ["grant.created"]}}]
 diff:
-  description: The changed fields before and after (only with C(--diff)).
+  description:
+    - The changed fields before and after (only with C(--diff)).
+    - In check mode C(after) also holds RV(planned_requests).
   returned: when diff mode is on
   type: dict
   sample:
@@ -205,6 +215,11 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_
     run_destination,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import (
+    create_pubsub_channel_request,
+    delete_pubsub_channel_request,
+    update_pubsub_channel_request,
+)
 
 
 def argument_spec():
@@ -225,7 +240,10 @@ def run_module():
                          required_if=[("state", "present", ["trigger_types"])])
     client = module.client
     api = DestinationApi("pubsub", "Pub/Sub channel", "topic", "the Pub/Sub channel of %s",
-                         client.list_pubsub_channels, client.create_pubsub_channel, client.update_pubsub_channel, client.delete_pubsub_channel)
+                         client.list_pubsub_channels, client.create_pubsub_channel, client.update_pubsub_channel,
+                         client.delete_pubsub_channel,
+                         requests=dict(create=create_pubsub_channel_request, update=update_pubsub_channel_request,
+                                       delete=delete_pubsub_channel_request))
     module.exit_json(**run_destination(module, api, module.params["topic"], "pubsub_channel"))
 
 

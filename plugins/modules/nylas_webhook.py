@@ -190,8 +190,18 @@ webhook_secret:
   returned: when the task created the destination and O(return_secret=true)
   type: str
   sample: 3f1c0b7e9a2d4c6b8e0f1a3c5e7b9d1f
+planned_requests:
+  description:
+    - In check mode, the create, update or delete request(s) the module would send, as data (C(method), C(path), C(query), C(body));
+      empty when nothing would change or outside check mode.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"method": "PUT", "path": "/v3/webhooks/wh-1", "query": {}, "body": {"trigger_types": ["grant.created", "message.created"]}}]
 diff:
-  description: The changed fields before and after (only with C(--diff)); never the webhook secret.
+  description:
+    - The changed fields before and after (only with C(--diff)); never the webhook secret.
+    - In check mode C(after) also holds RV(planned_requests).
   returned: when diff mode is on
   type: dict
   sample:
@@ -239,6 +249,11 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_
     run_destination,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import (
+    create_webhook_request,
+    delete_webhook_request,
+    update_webhook_request,
+)
 
 
 def argument_spec():
@@ -264,7 +279,9 @@ def run_module():
                              "never printed nor stored in the job log", changed=False)
     client = module.client
     api = DestinationApi("webhook", "webhook", "URL", "the webhook %s", client.list_webhooks, client.create_webhook,
-                         client.update_webhook, client.delete_webhook)
+                         client.update_webhook, client.delete_webhook,
+                         requests=dict(create=create_webhook_request, update=update_webhook_request,
+                                       delete=delete_webhook_request))
 
     def take_secret(created):
         """Return the secret Nylas sends once on creation, or mask and discard it (``return_secret: false``)."""

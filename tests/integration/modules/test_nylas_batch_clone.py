@@ -104,7 +104,10 @@ def test_first_run_migrates_rerun_changes_nothing(sim):
     assert [b["outcome"] for b in result["batches"]] == ["partial"]
     assert result["snapshot_job"]["job_id"] and result["clone_job"]["linked_job_id"] == result["snapshot_job"]["job_id"]
     assert result["diff"]["after"] == {"batch_clone_job": result["clone_job"]["job_id"],
-                                       "accounts_to_migrate": len(ACCOUNTS) - 1}
+                                       "accounts_to_migrate": len(ACCOUNTS) - 1, "forecast": result["forecast"]}
+    assert result["forecast_vs_outcome"] == {"valid": {"forecast": 22, "outcome": 22},
+                                             "reauth_required": {"forecast": 5, "outcome": 5},
+                                             "will_fail": {"forecast": 1, "outcome": 1}, "matches": True}
     assert result["progress"][-1]["status"] == "partial"
     assert "ended partial" in json.dumps(result.get("warnings"))
     assert len(writes(sim)) == 1
@@ -126,8 +129,11 @@ def test_check_mode_writes_nothing_and_predicts(sim):
     assert res.rc == 0, res.raw
     assert res.result["changed"] is True and res.result["job_started"] is False and res.result["action"] == "start"
     assert res.result["scope"]["pending"] == 16
-    assert res.result["diff"] == {"before": {"batch_clone_job": None},
-                                  "after": {"batch_clone_job": "(new job)", "accounts_to_migrate": 16}}
+    assert res.result["diff"]["after"]["batch_clone_job"] == "(new job)"
+    assert res.result["diff"]["after"]["accounts_to_migrate"] == 16
+    assert res.result["diff"]["after"]["planned_requests"] == [{
+        "method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone", "query": {},
+        "body": {"providers": ["google", "imap"], "mode": "only_new"}}]
     assert res.result["progress"] == []
     assert writes(sim) == []
 
@@ -343,3 +349,53 @@ def test_demo_acme_chained_batches_count_each_account_once(sim_us):
     assert info.rc == 0, info.raw
     assert info.result["summary"]["by_status"] == {"migrated": 987, "reauth_required": 205, "failed": 8,
                                                    "not_migrated": 0}
+
+
+#: The demo pairs: (simulator region, application id, identity of module_runner.IDENTITIES).
+DEMO_PAIRS = {"acme": ("us", "app-us-acme", "us-acme"), "globex": ("us", "app-us-globex", "us-globex"),
+              "initech": ("eu", "app-eu-initech", "eu-initech")}
+
+
+def demo_forecast_then_run(sim, pair):
+    """Link the pair, plan the batch clone (check mode), run it; return (forecast, result, truth)."""
+    from tests.integration.module_runner import module_args
+
+    _region, app_id, identity = DEMO_PAIRS[pair]
+    link = run_module("nylas_link_apps", module_args(sim, identity))
+    assert link.rc == 0, link.raw
+    demo = module_args(sim, identity, poll_interval=0.5, wait_timeout=300)
+    ident_key, ident_v2 = demo["api_key"], (demo["v2_client_id"], demo["v2_client_secret"])
+    seq = last_seq(sim)
+    plan = run(sim, check_mode=True, diff=True, key=ident_key, v2_ids=ident_v2, **demo)
+    assert plan.rc == 0, plan.raw
+    assert writes(sim, seq) == []  # the plan wrote nothing
+    assert plan.result["planned_requests"] == [{"method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone",
+                                                "query": {}, "body": {"mode": "only_new"}}]
+    assert plan.result["diff"]["after"]["forecast"] == plan.result["forecast"]
+    real = run(sim, key=ident_key, v2_ids=ident_v2, **demo)
+    assert real.rc == 0, real.raw
+    grants = sim.state()["applications"][app_id]["grants"]
+    truth = {"valid": grants["by_status"].get("valid", 0), "reauth_required": grants["by_status"].get("invalid", 0),
+             "will_fail": sim.state()["applications"][app_id]["accounts"] - grants["total"]}
+    return plan.result["forecast"], real.result, truth
+
+
+def forecast_counts(forecast):
+    return dict((k, forecast[k]) for k in ("valid", "reauth_required", "will_fail"))
+
+
+def test_demo_forecast_of_the_plan_equals_what_the_run_does(sim_us, sim_eu):
+    """Issue 10 point 9: on the demo seed the plan's forecast per pair is what the real run then does."""
+    seen = {}
+    for pair in ("acme", "globex", "initech"):
+        sim = sim_us if DEMO_PAIRS[pair][0] == "us" else sim_eu
+        forecast, real, truth = demo_forecast_then_run(sim, pair)
+        assert forecast_counts(forecast) == truth, pair
+        assert forecast_counts(real["forecast"]) == truth, pair
+        assert real["forecast_vs_outcome"]["matches"] is True, (pair, real["forecast_vs_outcome"])
+        assert real["forecast_summary"] == "forecast: {0}; outcome: {0}".format(
+            "%(valid)d valid, %(reauth_required)d re-authentication required, %(will_fail)d will fail" % truth)
+        assert sum(c["reauth_required"] for c in forecast["by_provider"].values()) == truth["reauth_required"]
+        assert "@example" not in json.dumps(forecast)
+        seen[pair] = forecast_counts(forecast)
+    assert seen["acme"] == {"valid": 987, "reauth_required": 205, "will_fail": 8}

@@ -100,17 +100,24 @@ def test_first_run_changes_rerun_does_not_write(sim):
 
 def test_check_mode_writes_nothing_and_predicts(sim):
     seq = last_seq(sim)
-    res = run(sim, check_mode=True, diff=True, account_ids=["acc-gmail-1", "acc-gmail-2"])
+    res = run(sim, check_mode=True, diff=True, account_ids=["acc-gmail-1", "acc-gmail-2"], clone_exchange=False)
     assert res.rc == 0, res.raw
     assert res.result["changed"] is True
     assert [g["result"] for g in res.result["grants"]] == ["planned", "planned"]
-    assert res.result["diff"] == {"before": {"migrated_account_ids": []},
-                                  "after": {"migrated_account_ids": ["acc-gmail-1", "acc-gmail-2"]}}
+    assert res.result["diff"]["before"] == {"migrated_account_ids": []}
+    assert res.result["diff"]["after"]["migrated_account_ids"] == ["acc-gmail-1", "acc-gmail-2"]
+    planned = [{"method": "POST", "path": "/v3/migration-tools/grants/%s/clone" % a,
+                "query": {"clone_exchange": "false"}, "body": None} for a in ("acc-gmail-1", "acc-gmail-2")]
+    assert res.result["planned_requests"] == planned and res.result["diff"]["after"]["planned_requests"] == planned
     assert writes(sim, seq) == []
-    # and the real run then does what check mode announced
-    real = run(sim, diff=True, account_ids=["acc-gmail-1", "acc-gmail-2"])
-    assert real.result["diff"] == res.result["diff"]
+    # and the real run then does what check mode announced, with the very requests it showed
+    real = run(sim, diff=True, account_ids=["acc-gmail-1", "acc-gmail-2"], clone_exchange=False)
+    assert real.result["diff"]["after"]["migrated_account_ids"] == res.result["diff"]["after"]["migrated_account_ids"]
     assert real.result["summary"]["created"] == 2
+    sent = sorted((w["method"], w["path"], w["query"]) for w in writes(sim, seq))
+    assert sent == [(r["method"], r["path"], r["query"]) for r in planned]
+    assert res.result["forecast"]["valid"] == 2 and res.result["diff"]["after"]["forecast"] == res.result["forecast"]
+    assert real.result["forecast_vs_outcome"]["matches"] is True
 
 
 def test_check_mode_after_migration_predicts_no_change(sim):

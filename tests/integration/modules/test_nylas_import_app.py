@@ -92,10 +92,13 @@ def test_check_mode_no_write_when_linked(linked):
     seq = last_seq(sim)
     checked = import_app(args, check_mode=True, diff=True)
     assert checked.rc == 0 and checked.result["changed"] is True, checked.raw
-    assert checked.result["diff"]["after"] == {"callback_uris": sorted(ACME_CALLBACKS)}
+    assert checked.result["diff"]["after"]["callback_uris"] == sorted(ACME_CALLBACKS)
+    assert checked.result["diff"]["after"]["planned_requests"] == checked.result["planned_requests"] == [
+        {"method": "POST", "path": "/v3/migration-tools/import-v2-app", "query": {}, "body": None}]
     assert [c["url"] for c in checked.result["callback_uris"]] == ACME_CALLBACKS
     assert writes(sim, since=seq) == []
     assert import_app(args).result["changed"] is True  # the check changed nothing
+    assert writes(sim, since=seq) == [("POST", "/v3/migration-tools/import-v2-app")]
 
 
 def test_requires_link(acme):

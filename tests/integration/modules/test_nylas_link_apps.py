@@ -47,7 +47,9 @@ def test_check_mode_no_write_on_fresh_simulator(acme):
     checked = link(args, check_mode=True, diff=True)
     assert checked.rc == 0 and checked.result["changed"] is True, checked.raw
     assert checked.result["application"]["v2_application_id"] == "v2-us-acme"
-    assert checked.result["diff"]["after"] == {"v2_application_id": "v2-us-acme"}
+    assert checked.result["diff"]["after"]["v2_application_id"] == "v2-us-acme"
+    assert checked.result["planned_requests"] == [
+        {"method": "POST", "path": "/v3/migration-tools/link-v2v3-apps", "query": {}, "body": None}]
     assert writes(sim) == []
     # nothing was linked: the real run still changes
     assert link(args).result["changed"] is True

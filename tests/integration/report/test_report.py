@@ -65,6 +65,23 @@ def migrated(tmp_path_factory):
             sim.stop()
 
 
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    """Fresh simulators of the demo seed, planned by ``migrate.yml --check --diff`` (its report included)."""
+    tmp = tmp_path_factory.mktemp("plan")
+    sims = {}
+    try:
+        for region in ("us", "eu"):
+            sims[region] = SimulatorProcess(region, state=tmp / ("%s.sqlite3" % region), job_pace=5000).start()
+        report_root = tmp / "reports"
+        rc, output = run_playbook("migrate.yml", sims, "plan", report_root, "--check", "--diff")
+        assert rc == 0, output[-4000:]
+        yield {"sims": sims, "run_dir": report_root / "plan", "output": output}
+    finally:
+        for sim in sims.values():
+            sim.stop()
+
+
 # -- the truth ----------------------------------------------------------------------------------------
 
 
@@ -314,3 +331,41 @@ def test_module_without_v2_credentials_reports_the_v3_side_only(migrated, tmp_pa
                                                   "failed": None, "not_migrated": None}
     assert stat.S_IMODE(os.stat(rows_path).st_mode) == 0o600
     assert not [e for e in all_emails(migrated["sims"]) if e in res.raw]
+
+
+# -- forecast ------------------------------------------------------------------------------------------
+
+
+def test_plan_report_forecasts_what_the_run_then_does(planned, migrated):
+    """Issue 10 point 9: the plan run's report sets a forecast beside the current state (nothing migrated), and
+    that forecast is what the real run on the same seed then does (its simulator truth)."""
+    truth = truth_counts(migrated["sims"])
+    plan = json.loads((planned["run_dir"] / "summary.json").read_text())
+    apps = dict((a["pair"], a) for a in plan["applications"])
+    for pair in PAIRS:
+        app = apps[pair]
+        assert app["by_status"]["not_migrated"] == truth[pair]["accounts"], pair  # the plan changed nothing
+        assert app["forecast"]["expected"] == truth[pair]["by_status"], pair
+        side = app["forecast_beside_current"]
+        assert side["not_migrated"] == {"forecast": 0, "current": truth[pair]["accounts"]} and side["matches"] is False
+    assert apps["acme"]["forecast"]["to_migrate"]["valid"] == 987
+    assert apps["acme"]["forecast"]["to_migrate"]["reauth_required"] == 205
+    assert apps["acme"]["forecast"]["to_migrate"]["will_fail"] == 8
+    assert plan["totals"]["forecast"] == dict((s, sum(truth[p]["by_status"][s] for p in PAIRS)) for s in STATUSES)
+    page = ET.fromstring((planned["run_dir"] / "index.html").read_text().split("\n", 1)[1])
+    table = page.find(".//table[@id='forecast-table']")
+    acme = [tr for tr in table.iter("tr") if tr.get("data-pair") == "acme"][0]
+    cells = dict((td.get("data-status"), td.text) for td in acme.iter("td") if td.get("data-status"))
+    assert cells["migrated"] == "0 / 987" and cells["failed"] == "0 / 8" and cells["not_migrated"] == "1200 / 0"
+    emails = all_emails(planned["sims"])
+    text = (planned["run_dir"] / "summary.json").read_text() + (planned["run_dir"] / "index.html").read_text()
+    assert not [e for e in emails if e in text]
+
+
+def test_real_run_report_sets_the_outcome_beside_the_forecast(migrated):
+    truth = truth_counts(migrated["sims"])
+    summary = json.loads((migrated["run_dir"] / "summary.json").read_text())
+    for app in summary["applications"]:
+        side = app["forecast_beside_current"]
+        assert side["matches"] is True, (app["pair"], side)
+        assert dict((s, side[s]["current"]) for s in STATUSES) == truth[app["pair"]]["by_status"]

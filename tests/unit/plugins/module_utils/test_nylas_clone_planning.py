@@ -357,7 +357,11 @@ def test_plan_rejects_bad_mode_and_provider():
 def test_batch_diff():
     start = p.plan_batch_clone([], [acc("a")], {})
     assert p.batch_diff(start) == {"before": {"batch_clone_job": None},
-                                   "after": {"batch_clone_job": "(new job)", "accounts_to_migrate": 1}}
+                                   "after": {"batch_clone_job": "(new job)", "accounts_to_migrate": 1,
+                                             "forecast": start["forecast"]}}
+    planned = [{"method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone",
+                "query": {"clone_exchange": "false"}, "body": {"mode": "only_new"}}]
+    assert p.batch_diff(start, planned_requests=planned)["after"]["planned_requests"] == planned
     assert p.batch_diff(start, job("m9"))["after"]["batch_clone_job"] == "m9"
     none = p.plan_batch_clone([], [acc("a")], {"a": grant("a")})
     diff = p.batch_diff(none)
@@ -365,3 +369,90 @@ def test_batch_diff():
     attach = p.plan_batch_clone([job("m1", status="running")], None, None)
     diff = p.batch_diff(attach)
     assert diff["before"] == diff["after"] == {"batch_clone_job": "m1"}
+
+
+# -- forecast ----------------------------------------------------------------------------------
+
+
+def test_clone_outcome_reason_names_the_rule():
+    assert p.clone_outcome_reason(acc("a")) == ("valid", "migrated automatically")
+    assert p.clone_outcome_reason(acc("b", provider="aol2")) == ("failure", "v2 provider aol2 has no v3 equivalent")
+    deleted = dict(acc("c"), billing_state="deleted")
+    assert p.clone_outcome_reason(deleted) == ("failure", "v2 account deleted")
+    eas = acc("d", provider="eas")
+    assert p.clone_outcome_reason(eas) == (
+        "placeholder", "Microsoft eas account (password authentication) not migrated automatically: "
+        "the user must re-authenticate")
+    assert p.clone_outcome_reason(eas, clone_exchange=False) == (
+        "failure", "Microsoft eas account (password authentication) not migrated automatically and clone_exchange=false")
+    stopped = acc("e", sync="invalid")
+    assert p.clone_outcome_reason(stopped, allow_invalid_grant_creation=False) == (
+        "failure", "v2 sync state invalid and allow_invalid_grant_creation=false")
+
+
+def test_forecast_counts_per_provider_and_reasons():
+    accounts = [acc("a"), acc("b"), acc("c", provider="graph"), acc("d", provider="exchange"),
+                acc("e", provider="exchange"), acc("f", provider="imap", sync="stopped"),
+                dict(acc("g"), billing_state="deleted")]
+    f = p.forecast_clone(accounts)
+    assert (f["accounts"], f["valid"], f["reauth_required"], f["will_fail"]) == (7, 3, 3, 1)
+    assert f["by_provider"] == {"google": {"valid": 2, "reauth_required": 0, "will_fail": 1},
+                                "microsoft": {"valid": 1, "reauth_required": 2, "will_fail": 0},
+                                "imap": {"valid": 0, "reauth_required": 1, "will_fail": 0}}
+    assert f["reasons"][0] == {"outcome": "reauth_required", "provider": "microsoft", "count": 2, "reason":
+                               "Microsoft exchange account (password authentication) not migrated automatically: "
+                               "the user must re-authenticate"}
+    strict = p.forecast_clone(accounts, clone_exchange=False)
+    assert (strict["valid"], strict["reauth_required"], strict["will_fail"]) == (3, 1, 3)
+    assert "@" not in str(f)
+    assert p.forecast_line(f) == "3 valid, 3 re-authentication required, 1 will fail"
+    assert p.forecast_line(None) == ""
+
+
+def test_outcome_of_grants_counts_each_account_once():
+    grants = {"a": grant("a"), "b": grant("b", status="invalid")}
+    assert p.outcome_of_grants(["a", "b", "c", "c"], grants) == {"valid": 1, "reauth_required": 1, "will_fail": 1}
+    assert p.outcome_of_grants([], None) == {"valid": 0, "reauth_required": 0, "will_fail": 0}
+
+
+def test_outcome_beside_forecast():
+    f = p.forecast_clone([acc("a"), acc("b", provider="eas")])
+    side = p.outcome_beside_forecast(f, {"valid": 1, "reauth_required": 1, "will_fail": 0})
+    assert side["valid"] == {"forecast": 1, "outcome": 1} and side["matches"] is True
+    assert p.outcome_beside_forecast(f, {"valid": 2, "reauth_required": 0, "will_fail": 0})["matches"] is False
+    assert p.outcome_beside_forecast(None, {"valid": 1}) is None
+    assert p.outcome_beside_forecast(f, None) is None
+
+
+def test_batch_plan_forecasts_the_unmigrated_selected_accounts():
+    accounts = [acc("a"), acc("b", provider="eas"), acc("c", provider="exchange"), dict(acc("d"), billing_state="deleted")]
+    plan = p.plan_batch_clone([], accounts, {"a": grant("a")})
+    assert (plan["forecast"]["valid"], plan["forecast"]["reauth_required"], plan["forecast"]["will_fail"]) == (0, 2, 1)
+    assert plan["scope"]["pending"] == 2
+    strict = p.plan_batch_clone([], accounts, {"a": grant("a")}, clone_exchange=False)
+    assert strict["forecast"]["will_fail"] == 3 and strict["action"] == "none"
+    assert p.plan_batch_clone([job("m1", status="running")], None, None)["forecast"] is None
+    assert p.plan_batch_clone([], None, None)["forecast"] is None
+
+
+def test_grant_clone_forecast_and_grants_of_results():
+    accounts = [acc("a"), acc("b", provider="eas")]
+    f = p.grant_clone_forecast(["a", "b", "x"], accounts, clone_exchange=False)
+    assert (f["valid"], f["reauth_required"], f["will_fail"]) == (1, 0, 2)
+    assert f["by_provider"]["unknown"] == {"valid": 0, "reauth_required": 0, "will_fail": 1}
+    assert {"outcome": "will_fail", "provider": "unknown", "reason": "not an account of the linked v2 application", "count": 1} in f["reasons"]
+    assert p.grant_clone_forecast(["a"], None) is None
+    results = [p.grant_result("a", "created", grant=grant("a")), p.grant_result("b", "failed", error={}),
+               p.grant_result("c", "existing", grant=grant("c", status="invalid"))]
+    assert p.grants_of_results(results) == {"a": {"grant_status": "valid"}, "c": {"grant_status": "invalid"}}
+
+
+def test_forecast_summary():
+    f = p.forecast_clone([acc("a"), acc("b", provider="eas"), dict(acc("c"), billing_state="deleted")])
+    assert p.forecast_summary(f) == "forecast: 1 valid, 1 re-authentication required, 1 will fail"
+    same = p.outcome_beside_forecast(f, {"valid": 1, "reauth_required": 1, "will_fail": 1})
+    assert p.forecast_summary(f, same) == ("forecast: 1 valid, 1 re-authentication required, 1 will fail; "
+                                           "outcome: 1 valid, 1 re-authentication required, 1 will fail")
+    other = p.outcome_beside_forecast(f, {"valid": 0, "reauth_required": 1, "will_fail": 2})
+    assert p.forecast_summary(f, other).endswith("2 will fail (differs from the forecast)")
+    assert p.forecast_summary(None) == ""

@@ -47,3 +47,15 @@ def test_import_shown_from_v3_alone():
 def test_import_not_migrated():
     assert a.import_not_migrated(V2) == [{"type": "webhooks", "count": 2, "reason": a.WEBHOOKS_REASON}]
     assert a.import_not_migrated(None)[0]["count"] is None
+
+
+def test_planned_connectors_says_which_and_why():
+    v2 = {"integrations": [{"provider": "gmail", "settings": {"client_id": "c", "client_secret": "s"}},
+                           {"name": "yahoo"}, "imap", "eas", "graph", "zoom"]}
+    out = a.planned_connectors(v2, [{"provider": "microsoft"}])
+    assert [(c["provider"], c["from_integrations"], c["settings_from_v2"]) for c in out] == [
+        ("google", ["gmail"], True), ("imap", ["yahoo", "imap"], False), ("zoom", ["zoom"], False)]
+    assert out[1]["reason"] == "v2 integration yahoo, imap; the v3 application has no imap connector"
+    assert out[0]["setup"] is None and out[1]["setup"] is None and "OAuth" in out[2]["setup"]
+    assert all(set(c) == {"provider", "from_integrations", "settings_from_v2", "reason", "setup"} for c in out)
+    assert a.planned_connectors(None, []) == [] and a.planned_connectors({}, []) == []

@@ -292,3 +292,42 @@ def test_rows_with_status_in_report_order():
 
 def test_statuses_order():
     assert STATUSES == ("migrated", "reauth_required", "failed", "not_migrated")
+
+
+# -- forecast ---------------------------------------------------------------------------------------
+
+
+def test_pair_forecast_of_a_plan_and_after_the_run():
+    accounts = [account("a"), account("b", provider="exchange", auth="password"),
+                account("c", billing="deleted"), account("d", provider="graph")]
+    plan = report.pair_forecast(accounts, {}, {"migrated": 0, "reauth_required": 0, "failed": 0, "not_migrated": 4})
+    assert (plan["to_migrate"]["valid"], plan["to_migrate"]["reauth_required"], plan["to_migrate"]["will_fail"]) == (
+        2, 1, 1)
+    assert plan["expected"] == {"migrated": 2, "reauth_required": 1, "failed": 1, "not_migrated": 0}
+    side = report.forecast_beside_current(plan, {"migrated": 0, "reauth_required": 0, "failed": 0, "not_migrated": 4})
+    assert side["migrated"] == {"forecast": 2, "current": 0} and side["matches"] is False
+    grants = {"a": grant("a"), "b": grant("b", status="invalid"), "d": grant("d")}
+    after = {"migrated": 2, "reauth_required": 1, "failed": 1, "not_migrated": 0}
+    done = report.pair_forecast(accounts, grants, after)
+    assert done["to_migrate"]["accounts"] == 1 and done["expected"] == after
+    assert report.forecast_beside_current(done, after)["matches"] is True
+    strict = report.pair_forecast(accounts, {}, {}, clone_exchange=False)
+    assert strict["expected"]["failed"] == 2 and strict["flags"]["clone_exchange"] is False
+    assert report.pair_forecast(None, {}, {}) is None and report.forecast_beside_current(None, after) is None
+    assert "@" not in str(plan)
+
+
+def test_build_report_sets_the_forecast_beside_the_current_state():
+    rows = rows_of("acme", "us", ["not_migrated", "not_migrated"])
+    with_forecast = doc("acme", "us", rows)
+    with_forecast["summary"]["forecast"] = report.pair_forecast(
+        [account("acme-0"), account("acme-1", billing="deleted")], {}, with_forecast["summary"]["by_status"])
+    r = report.build_report([with_forecast])
+    app = r["applications"][0]
+    assert app["forecast"]["expected"] == {"migrated": 1, "reauth_required": 0, "failed": 1, "not_migrated": 0}
+    assert app["forecast_beside_current"]["not_migrated"] == {"forecast": 0, "current": 2}
+    assert r["totals"]["forecast"] == {"migrated": 1, "reauth_required": 0, "failed": 1, "not_migrated": 0}
+    without = report.build_report([with_forecast, doc("globex", "us", rows_of("globex", "us", ["migrated"]))])
+    assert without["totals"]["forecast"] is None
+    by_pair = dict((a["pair"], a) for a in without["applications"])
+    assert by_pair["globex"]["forecast"] is None and by_pair["globex"]["forecast_beside_current"] is None

@@ -154,3 +154,20 @@ def test_page_notes_the_doubtful_failure_attributions():
     notes = "".join(parse(render_html(out)).find(".//section[@id='notes']").itertext())
     assert "2 failure(s) of the latest migration job match no documented outcome rule" in notes
     assert "1 of the failed accounts are more than the migration jobs reported as failed" in notes
+
+
+def test_page_shows_the_forecast_beside_the_current_state():
+    plan = doc("acme", "us", ["not_migrated", "not_migrated", "not_migrated"])
+    plan["summary"]["forecast"] = report.pair_forecast(
+        [{"id": "a", "provider": "gmail"}, {"id": "b", "provider": "eas"}, {"id": "c", "provider": "fax"}], {},
+        plan["summary"]["by_status"])
+    root = parse(render_html(report.build_report([plan, doc("initech", "eu", ["migrated"])])))
+    table = root.find(".//table[@id='forecast-table']")
+    rows = [tr for tr in table.iter("tr") if tr.get("data-pair")]
+    assert [tr.get("data-pair") for tr in rows] == ["acme"]  # initech has no forecast
+    cells = dict((td.get("data-status"), td.text) for td in rows[0].iter("td") if td.get("data-status"))
+    assert cells == {"migrated": "0 / 1", "reauth_required": "0 / 1", "failed": "0 / 1", "not_migrated": "3 / 0"}
+    reasons = "".join(root.find(".//ul[@id='forecast-reasons']").itertext())
+    assert "1 fax will fail - v2 provider fax has no v3 equivalent" in reasons
+    assert "re-authentication required" in reasons
+    assert render_html(sample_report()).find("forecast-table") < 0  # no forecast, no section

@@ -177,3 +177,39 @@ def test_api_key_checks(key):
         NylasV3Client(key)
     assert "api_key" in str(info.value)
     assert API_KEY[:12] not in str(info.value)
+
+
+# -- planned requests (check mode shows them; the client sends the same description) ---------------
+
+
+def test_request_builders_describe_what_the_client_sends(rsps, client):
+    from ansible_collections.nylas.migration.plugins.module_utils import nylas_v3 as v3
+
+    req = v3.start_batch_clone_request(providers=["google"], mode="only_new", clone_exchange=False)
+    assert req == {"method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone",
+                   "query": {"clone_exchange": "false"}, "body": {"providers": ["google"], "mode": "only_new"}}
+    rsps.add(responses.POST, BASE + req["path"], json=envelope({"snapshot_job": {}, "clone_job": {}}))
+    client.start_batch_clone(providers=["google"], mode="only_new", clone_exchange=False)
+    sent = rsps.calls[-1]
+    assert query_of(sent) == {"clone_exchange": ["false"]} and json.loads(sent.request.body) == req["body"]
+    assert v3.clone_grant_request("a b", allow_invalid_grant_creation=True) == {
+        "method": "POST", "path": "/v3/migration-tools/grants/a%20b/clone",
+        "query": {"allow_invalid_grant_creation": "true"}, "body": None}
+    assert v3.link_v2_app_request() == {"method": "POST", "path": "/v3/migration-tools/link-v2v3-apps",
+                                        "query": {}, "body": None}
+    with pytest.raises(NylasConfigError):
+        v3.clone_grant_request("")
+
+
+def test_planned_request_masks_secrets_and_keeps_the_rest():
+    from ansible_collections.nylas.migration.plugins.module_utils import nylas_v3 as v3
+
+    body = {"provider": "google", "settings": {"client_id": "cid", "client_secret": "s3cr3t", "topic_name": "t"},
+            "scope": ["openid"]}
+    req = v3.create_connector_request(body)
+    shown = v3.planned_request(req)
+    assert shown["body"]["settings"] == {"client_id": "cid", "client_secret": "********", "topic_name": "t"}
+    assert "s3cr3t" not in json.dumps(shown)
+    assert req["body"]["settings"]["client_secret"] == "s3cr3t"  # the request itself is not changed
+    assert v3.planned_request(v3.delete_webhook_request("w1")) == {
+        "method": "DELETE", "path": "/v3/webhooks/w1", "query": {}, "body": None}

@@ -92,8 +92,13 @@ def test_starts_and_waits_until_completed(run, warnings):
     assert starts(fake) == [{"limit": 100, "offset": None, "providers": ["google"], "mode": "only_new",
                              "allow_invalid_grant_creation": None, "clone_exchange": None}]
     assert result["scope"]["pending"] == 3 and result["v2_reads"] is True
-    assert result["diff"] == {"before": {"batch_clone_job": None},
-                              "after": {"batch_clone_job": "m-new", "accounts_to_migrate": 3}}
+    assert result["diff"]["before"] == {"batch_clone_job": None}
+    assert result["diff"]["after"]["batch_clone_job"] == "m-new" and result["diff"]["after"]["accounts_to_migrate"] == 3
+    assert result["diff"]["after"]["forecast"] == result["forecast"]
+    assert result["forecast"]["valid"] == 3 and result["planned_requests"] == []
+    assert result["forecast_vs_outcome"] == {"valid": {"forecast": 3, "outcome": 3},
+                                             "reauth_required": {"forecast": 0, "outcome": 0},
+                                             "will_fail": {"forecast": 0, "outcome": 0}, "matches": True}
     statuses = [(s["snapshot_status"], s["status"]) for s in result["progress"]]
     assert statuses[0] == ("pending", "pending") and statuses[-1] == ("completed", "completed")
     assert result["reauth_required"] == {"count": 0, "account_ids": []}
@@ -204,8 +209,33 @@ def test_check_mode_predicts_start_without_writing_or_waiting(run):
     result, failed = run(fake, check_mode=True, diff=True, clock=clock)
     assert not failed and result["changed"] is True and result["job_started"] is False
     assert result["action"] == "start" and fake.writes() == [] and clock.sleeps == []
-    assert result["diff"]["after"] == {"batch_clone_job": "(new job)", "accounts_to_migrate": 1}
+    assert result["diff"]["after"]["batch_clone_job"] == "(new job)"
+    assert result["diff"]["after"]["accounts_to_migrate"] == 1
     assert fake.v3_kwargs["read_only"] is True
+
+
+def test_check_mode_returns_the_start_request_and_the_forecast(run):
+    """Issue 10 point 3 and 9: the plan shows the request (URL, query flags, body) and each account's fate."""
+    accounts = [account("a"), account("b", provider="eas", auth="password"), account("c", provider="exchange",
+                                                                                     auth="password"),
+                dict(account("d"), billing_state="deleted")]
+    fake = fake_api(accounts=accounts)
+    result, failed = run(fake, check_mode=True, diff=True, clone_exchange=False, allow_invalid_grant_creation=True,
+                         providers=["microsoft", "google"])
+    assert not failed and fake.writes() == []
+    request = {"method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone",
+               "query": {"allow_invalid_grant_creation": "true", "clone_exchange": "false"},
+               "body": {"providers": ["google", "microsoft"], "mode": "only_new"}}
+    assert result["planned_requests"] == [request]
+    assert result["diff"]["after"]["planned_requests"] == [request]
+    forecast = result["forecast"]
+    assert (forecast["valid"], forecast["reauth_required"], forecast["will_fail"]) == (1, 0, 3)
+    assert forecast["by_provider"]["microsoft"] == {"valid": 0, "reauth_required": 0, "will_fail": 2}
+    assert {"outcome": "will_fail", "provider": "google", "reason": "v2 account deleted", "count": 1} in forecast["reasons"]
+    assert result["diff"]["after"]["forecast"] == forecast
+    assert result["forecast_vs_outcome"] is None
+    assert result["forecast_summary"] == "forecast: 1 valid, 0 re-authentication required, 3 will fail"
+    assert "@example.com" not in repr(result)
 
 
 def test_check_mode_attach_does_not_wait(run):

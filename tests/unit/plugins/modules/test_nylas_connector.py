@@ -70,6 +70,23 @@ def test_check_mode_predicts_without_write(api, capsys):
     assert result["connector"]["settings"] == {"client_id": "cid", "client_secret": "********"}
     assert api.v3_kwargs["read_only"] is True
     assert_no_connector_secret(raw)
+    [request] = result["planned_requests"]
+    assert (request["method"], request["path"], request["query"]) == ("POST", "/v3/connectors", {})
+    assert request["body"]["provider"] == "google"
+    assert request["body"]["settings"] == {"client_id": "cid", "client_secret": "********"}
+    assert result["diff"]["after"]["planned_requests"] == [request]
+
+
+def test_check_mode_shows_the_patch_and_the_delete(api, capsys):
+    existing(api)
+    rc, result, raw = run(capsys, dict(update_secrets=True), check_mode=True)
+    assert rc == 0 and api.writes() == []
+    assert result["planned_requests"] == [{"method": "PATCH", "path": "/v3/connectors/google", "query": {},
+                                           "body": {"settings": {"client_id": "cid", "client_secret": "********"}}}]
+    assert_no_connector_secret(raw)
+    rc, result, raw = run(capsys, dict(state="absent"), check_mode=True)
+    assert rc == 0 and result["planned_requests"] == [
+        {"method": "DELETE", "path": "/v3/connectors/google", "query": {}, "body": None}]
 
 
 def test_update_secrets_sends_secret(api, capsys):

@@ -87,8 +87,41 @@ def test_check_mode_plans_without_writing(run):
     assert not failed and result["changed"] is True
     assert [g["result"] for g in result["grants"]] == ["planned", "existing"]
     assert result["summary"]["planned"] == 1
-    assert result["diff"] == {"before": {"migrated_account_ids": []}, "after": {"migrated_account_ids": ["a"]}}
+    assert result["diff"]["before"] == {"migrated_account_ids": []}
+    assert result["diff"]["after"]["migrated_account_ids"] == ["a"]
     assert cloned(fake) == [] and fake.v3_kwargs["read_only"] is True
+    assert result["forecast"] is None and result["forecast_vs_outcome"] is None  # no v2 credentials
+
+
+def test_check_mode_lists_each_request_with_its_flags_and_the_forecast(run):
+    """Issue 10 points 3 and 9: each clone request (path per account, query flags) and each account's fate."""
+    fake = fake_api(existing=["b"])
+    fake.accounts = [{"id": "a", "provider": "gmail", "authentication_type": "oauth", "sync_state": "running",
+                      "email": "a@example.com"},
+                     {"id": "c", "provider": "exchange", "authentication_type": "password", "sync_state": "running",
+                      "email": "c@example.com"}]
+    result, failed = run(fake, check_mode=True, diff=True, account_ids=["a", "b", "c", "zz"], clone_exchange=False,
+                         v2_client_id="v2-id", v2_client_secret="v2-secret-value")
+    assert not failed and cloned(fake) == []
+    expected = [{"method": "POST", "path": "/v3/migration-tools/grants/%s/clone" % a,
+                 "query": {"clone_exchange": "false"}, "body": None} for a in ("a", "c", "zz")]
+    assert result["planned_requests"] == expected and result["diff"]["after"]["planned_requests"] == expected
+    forecast = result["forecast"]
+    assert (forecast["valid"], forecast["reauth_required"], forecast["will_fail"]) == (1, 0, 2)
+    assert {"outcome": "will_fail", "provider": "unknown", "reason": "not an account of the linked v2 application", "count": 1} in forecast["reasons"]
+    assert result["diff"]["after"]["forecast"] == forecast
+    assert "@example.com" not in repr([forecast, expected]) and "v2-secret-value" not in repr(result)
+
+
+def test_real_run_sets_the_outcome_beside_the_forecast(run):
+    fake = fake_api(placeholders=["c"])
+    fake.accounts = [{"id": "a", "provider": "gmail", "authentication_type": "oauth", "sync_state": "running"},
+                     {"id": "c", "provider": "exchange", "authentication_type": "password", "sync_state": "running"}]
+    result, failed = run(fake, account_ids=["a", "c"], v2_client_id="v2-id", v2_client_secret="v2-secret-value")
+    assert not failed and result["planned_requests"] == []
+    assert result["forecast_vs_outcome"] == {"valid": {"forecast": 1, "outcome": 1},
+                                             "reauth_required": {"forecast": 1, "outcome": 1},
+                                             "will_fail": {"forecast": 0, "outcome": 0}, "matches": True}
 
 
 def test_check_mode_nothing_to_do(run):

@@ -70,7 +70,26 @@ def test_check_mode_predicts_without_write(api, capsys):
     assert api.v3_kwargs["read_only"] is True
     assert result["callback_uris"] == [{"platform": "web", "url": CB}]
     assert result["connectors"] == [{"provider": "google"}]
-    assert result["diff"]["after"] == {"callback_uris": [CB], "connectors": ["google"]}
+    assert result["diff"]["after"]["callback_uris"] == [CB] and result["diff"]["after"]["connectors"] == ["google"]
+
+
+def test_check_mode_lists_the_connectors_and_the_request(api, capsys):
+    """Issue 10 point 9: the import's plan names the connectors it will create, and why."""
+    api.v2_application["integrations"] = [
+        {"provider": "gmail", "settings": {"client_id": "cid", "client_secret": "v2-google-secret"}}, "microsoft",
+        "exchange", "eas"]
+    rc, result, raw = run(capsys, check_mode=True, diff=True)
+    assert rc == 0 and api.writes() == []
+    created = result["connectors_to_create"]
+    assert [(c["provider"], c["from_integrations"], c["settings_from_v2"]) for c in created] == [
+        ("google", ["gmail"], True), ("microsoft", ["microsoft", "exchange"], False)]
+    assert created[0]["setup"] is None and "Azure" in created[1]["setup"]
+    assert created[0]["reason"] == "v2 integration gmail; the v3 application has no google connector"
+    assert result["diff"]["after"]["connectors_to_create"] == created
+    assert result["planned_requests"] == [{"method": "POST", "path": "/v3/migration-tools/import-v2-app",
+                                           "query": {}, "body": None}]
+    assert result["diff"]["after"]["planned_requests"] == result["planned_requests"]
+    assert "v2-google-secret" not in raw
 
 
 def test_force(api, capsys):

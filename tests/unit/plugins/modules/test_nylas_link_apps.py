@@ -48,7 +48,10 @@ def test_check_mode_predicts_without_write(api, capsys):
     rc, result, dummy = run(capsys, check_mode=True, diff=True)
     assert rc == 0 and result["changed"] is True
     assert result["application"]["v2_application_id"] == V2_ID
-    assert result["diff"]["after"] == {"v2_application_id": V2_ID}
+    assert result["diff"]["after"]["v2_application_id"] == V2_ID
+    request = {"method": "POST", "path": "/v3/migration-tools/link-v2v3-apps", "query": {}, "body": None}
+    assert result["planned_requests"] == [request] and result["diff"]["after"]["planned_requests"] == [request]
+    assert "BasicV2" not in dummy
     assert api.writes() == [] and "v2_application_id" not in api.application
     assert api.v3_kwargs["read_only"] is True
 

@@ -219,3 +219,35 @@ def test_cutover_column_from_the_cutover_records(api, capsys, tmp_path):
     assert rows["a1"] == "cancelled (run r1)" and rows["a2"].startswith("kept: the v3 grant is not valid")
     assert rows["a3"] == "not cut over" and rows["a4"] == "not cut over"
     assert_no_email(raw)
+
+
+def test_plan_forecast_beside_the_current_state(api, capsys, tmp_path):
+    """Issue 10 point 9: the plan's report says what the run will make of the accounts not migrated yet."""
+    api.application["v2_application_id"] = None
+    api.grants, api.jobs = [], []
+    rows_path = tmp_path / "rows.json"
+    rc, result, raw = run(capsys, dict(rows_path=str(rows_path)), check_mode=True)
+    assert rc == 0 and result["summary"]["by_status"]["not_migrated"] == 4
+    forecast = result["summary"]["forecast"]
+    assert forecast["flags"] == {"allow_invalid_grant_creation": None, "clone_exchange": None}
+    to_migrate = forecast["to_migrate"]
+    assert (to_migrate["accounts"], to_migrate["valid"], to_migrate["reauth_required"], to_migrate["will_fail"]) == (
+        4, 2, 1, 1)
+    assert forecast["expected"] == {"migrated": 2, "reauth_required": 1, "failed": 1, "not_migrated": 0}
+    assert json.loads(rows_path.read_text())["summary"]["forecast"] == forecast
+    assert_no_email(raw)
+
+
+def test_forecast_keeps_the_grants_and_follows_the_flags(api, capsys):
+    rc, result, dummy = run(capsys, dict(clone_exchange=False))
+    assert rc == 0
+    forecast = result["summary"]["forecast"]
+    # a1 and a2 have grants; a3 (fax: no v3 equivalent) fails, a4 (graph oauth) is cloned valid
+    assert forecast["to_migrate"]["accounts"] == 2
+    assert forecast["expected"] == {"migrated": 2, "reauth_required": 1, "failed": 1, "not_migrated": 0}
+    assert forecast["flags"]["clone_exchange"] is False
+
+
+def test_no_forecast_on_the_v3_side_only(api, capsys):
+    rc, result, dummy = run(capsys, dict(v2_client_id=None, v2_client_secret=None))
+    assert rc == 0 and result["summary"]["forecast"] is None

@@ -60,6 +60,9 @@ def test_check_mode_predicts_without_write(api, capsys):
     assert rc == 0 and result["changed"] is True and api.writes() == [] and api.pubsub == []
     assert result["pubsub_channel"] == {"topic": TOPIC, "trigger_types": TRIGGERS}
     assert api.v3_kwargs["read_only"] is True
+    [request] = result["planned_requests"]
+    assert (request["method"], request["path"]) == ("POST", "/v3/channels/pubsub")
+    assert request["body"]["topic"] == TOPIC
 
 
 def test_updates_changed_fields(api, capsys):

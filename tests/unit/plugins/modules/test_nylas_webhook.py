@@ -92,10 +92,16 @@ def test_check_mode_predicts_without_write(api, capsys):
     assert rc == 0 and result["changed"] is True and api.writes() == [] and api.webhooks == []
     assert result["webhook"] == {"webhook_url": URL, "trigger_types": TRIGGERS}
     assert api.v3_kwargs["read_only"] is True
+    [request] = result["planned_requests"]
+    assert (request["method"], request["path"], request["query"]) == ("POST", "/v3/webhooks", {})
+    assert request["body"]["webhook_url"] == URL and request["body"]["trigger_types"] == TRIGGERS
+    assert result["diff"]["after"]["planned_requests"] == [request]
     existing(api)
     rc, result, dummy = run(capsys, dict(trigger_types=["grant.created"]), check_mode=True)
     assert rc == 0 and result["changed"] is True and api.writes() == []
     assert result["webhook"]["trigger_types"] == ["grant.created"] and result["webhook"]["id"] == "wh-old"
+    assert [(r["method"], r["path"]) for r in result["planned_requests"]] == [("PUT", "/v3/webhooks/wh-old")]
+    assert result["planned_requests"][0]["body"]["trigger_types"] == ["grant.created"]
 
 
 def test_updates_changed_fields(api, capsys):
