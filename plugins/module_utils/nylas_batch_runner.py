@@ -219,6 +219,7 @@ class _BatchRun:
 
         self.result["elapsed"] = self.elapsed()
         data = self.module.settle_write(write, reread, bool, warning, msg="Failed to start the batch clone",
+                                        if_unknown=dict(msg="The outcome of the batch clone start is unknown"),
                                         **dict(self.result, changed=bool(self.result["batches"])))
         self.result["job_started"] = True
         self.set_jobs(data.get("snapshot_job"), data.get("clone_job"))

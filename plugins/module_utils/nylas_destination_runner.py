@@ -82,6 +82,7 @@ def run_destination(module, api, key, result_key, on_created=None):
             lambda _current: True,  # the one destination of this key now is the one created
             lambda e: "Creating the %s failed (%s) but one with this %s now exists; treating it as created"
                       % (api.noun, e, api.key_name),
+            if_unknown=dict(msg="The outcome of creating %s is unknown" % (api.label % key)),
             **partial
         )
     elif plan["action"] == "update":

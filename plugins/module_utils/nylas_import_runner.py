@@ -66,7 +66,6 @@ def apply_import(module, v2_application, result):
         lambda state: import_shown(state[0], state[1], state[2], v2_application),
         lambda e: "The import request failed (%s) but the v3 application shows the import; treating it as made" % e,
         msg="Failed to import the v2 application",
-        if_unknown=dict(msg="Failed to import the v2 application (outcome unknown, and the v3 application does "
-                            "not show the import)", changed=result.get("changed")),
+        if_unknown=dict(msg="The outcome of the import of the v2 application is unknown", changed=result.get("changed")),
         **dict(result, changed=False)
     )

@@ -258,6 +258,7 @@ def apply_plan(module, plan, provider, before):
             lambda: client.get_connector(provider),
             lambda _current: True,  # any connector of this provider now is the one created
             lambda e: "Creating the %s connector failed (%s) but it now exists; treating it as created" % (provider, e),
+            if_unknown=dict(msg="The outcome of creating the %s connector is unknown" % provider),
             **partial
         )
     if action == "update":

@@ -180,7 +180,9 @@ def run_module():
                 lambda current: current.get("v2_application_id") == v2_client_id,
                 lambda e: ("The link request failed (%s) but the application is now linked; "
                            "treating the link as made" % e),
-                msg="Failed to link the v2 application %s" % v2_client_id, changed=False, application=before,
+                msg="Failed to link the v2 application %s" % v2_client_id,
+                if_unknown=dict(msg="The outcome of linking the v2 application %s is unknown" % v2_client_id),
+                changed=False, application=before,
             )
 
     module.exit_json(changed=action == "link", application=after, diff=link_diff(before, after))
