@@ -193,7 +193,7 @@ class _BatchRun:
         return plan if chain else None
 
     def start(self, jobs_before):
-        """Start a batch; a start whose outcome is unknown is decided by re-reading the jobs."""
+        """Start a batch; a start whose outcome is unknown is settled by re-reading the jobs (``settle_write``)."""
         params = self.params
         failed = []
 

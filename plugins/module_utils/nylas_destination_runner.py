@@ -6,7 +6,8 @@
 
 Both modules follow one flow: list the destinations, find the one of the key (URL or topic), plan with
 :mod:`nylas_destination_planning`, and, outside check mode, create, update or delete it. A create whose
-outcome is unknown is resolved by re-reading the list, never by sending it again. This module only calls
+outcome is unknown is settled by re-reading the list (:meth:`NylasModule.settle_write`): re-sent once only
+when no destination of the key shows after ``settle_time``. This module only calls
 the client through the :class:`DestinationApi` it is given, so it builds no URL.
 """
 

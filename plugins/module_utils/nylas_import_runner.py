@@ -51,9 +51,9 @@ def read_v2(module, result):
 def apply_import(module, v2_application, result):
     """Make the import and return the re-read ``(application, callback_uris, connectors)``.
 
-    Sets ``result["import_result"]`` to the answer. An import whose outcome is unknown is never sent
-    again: the v3 application is re-read and the import counts as made when it shows it
-    (:func:`import_shown`). Endpoints: ``POST /v3/migration-tools/import-v2-app``, then the reads of
+    Sets ``result["import_result"]`` to the answer. An import whose outcome is unknown is settled
+    (:meth:`NylasModule.settle_write`): the v3 application is re-read and the import counts as made when
+    it shows it (:func:`import_shown`); it is re-sent once only when nothing shows it after ``settle_time``. Endpoints: ``POST /v3/migration-tools/import-v2-app``, then the reads of
     :func:`read_v3`. Fails the module with ``result`` (``changed`` false when the import surely failed).
     """
     def write():
