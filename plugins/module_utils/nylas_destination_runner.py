@@ -112,9 +112,11 @@ def _create(api, body, result, on_created):
 
 
 def _reread(api, key):
-    """The destination of ``key`` after a create of unknown outcome, or None (absent or ambiguous).
+    """The destination of ``key`` after a create of unknown outcome (the first, if several), or None.
 
-    Calls ``api.list_all`` (``GET`` list); a ``NylasError`` it raises is left to the caller.
+    The plan created because there was none: one now (or several, if someone else created one too)
+    shows the write, so it is never re-sent then. Calls ``api.list_all`` (``GET`` list); a ``NylasError``
+    it raises is left to the caller.
     """
     matches = find_destinations(api.list_all(), api.kind, key)
-    return strip_destination_secrets(matches[0]) if len(matches) == 1 else None
+    return strip_destination_secrets(matches[0]) if matches else None
