@@ -85,10 +85,10 @@ options:
         after the request was sent) is never re-sent blindly. The module re-reads the state (for a
         clone C(GET /v3/grants?account_ids=)) at once, then with back-off (0.5 s, doubling, at most 8 s
         apart), for up to O(settle_time) seconds, and counts the write as made as soon as the state shows it.
-      - Only when a re-read after O(settle_time) still does not show the write is it sent once more: by
+      - Only when a re-read after O(settle_time) still does not show the write is it sent once more; by
         then the first request is either done (the re-read would show it) or dead. A re-sent write whose
         outcome is unknown again is settled once more; if the state still does not show it, the outcome is
-        reported as unknown (never as failed: failed means Nylas refused the write), and a re-run re-reads
+        reported as unknown (never as failed, which means that Nylas refused the write), and a re-run re-reads
         the state first.
       - Set it above the time Nylas may still take on a request the client gave up on (O(timeout)).
       - V(0) re-reads once and never re-sends.

@@ -23,7 +23,7 @@ description:
     account is C(created) as soon as the grant shows. Only when a re-read after O(settle_time) still finds
     no grant is the clone sent once more (by then the first request is either done, and its grant would
     show, or dead); that one is settled the same way. An account whose grant still does not show is
-    C(unknown), never C(failed): C(failed) means Nylas refused the clone. A re-run re-reads the grant first
+    C(unknown), never C(failed) (which means that Nylas refused the clone). A re-run re-reads the grant first
     and clones the account only if it is still missing.
   - One worker owns one account, so two clone requests for one account are never in flight at the same
     time. O(settle_time) should exceed the time Nylas may still take on a request the client gave up on
@@ -145,7 +145,7 @@ grants:
       description:
         - C(created) (by this run; also when the clone's answer was lost and a re-read found the grant),
           C(existing) (a grant was already there), C(failed) (Nylas refused the clone), C(unknown) (the clone
-          may or may not have happened: no grant was seen after settling; a re-run re-reads it first), or
+          may or may not have happened, no grant was seen after settling; a re-run re-reads it first), or
           C(planned) (check mode).
       type: str
       sample: created
