@@ -336,8 +336,8 @@ class NylasModule:
                         clock=self.clock, sleep=self.sleep)
         if result.outcome == WRITTEN:
             if result.resent:
-                self.warn("The first request's outcome was unknown; nothing showed it after %s s, so it was "
-                          "re-sent once, and that succeeded" % settle_time)
+                self.warn("The first request's outcome was unknown (%s); nothing showed it after %s s, so it was "
+                          "re-sent once, and that succeeded" % (result.error, settle_time))
             return result.value
         if result.outcome == SHOWN:
             self.warn(warning(result.error))

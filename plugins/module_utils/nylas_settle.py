@@ -49,7 +49,7 @@ OUTCOME_UNKNOWN = "unknown"  # the write may or may not have happened
 
 #: What :func:`settle` returns: ``outcome`` (one of WRITTEN, SHOWN, FAILED, OUTCOME_UNKNOWN), ``value``
 #: (the write's answer, or the re-read state that shows it; None otherwise), ``error`` (the last error of
-#: the write, None after a plain success), ``reread_error`` (the error of the last re-read when it
+#: the write: None after a first-time success, the first request's error after a successful re-send), ``reread_error`` (the error of the last re-read when it
 #: failed), ``resent`` (whether the write was sent a second time), ``rereads`` (how many re-reads).
 SettleResult = collections.namedtuple("SettleResult", ("outcome", "value", "error", "reread_error", "resent", "rereads"))
 
@@ -124,10 +124,10 @@ def settle(write, reread, is_done=None, settle_time=DEFAULT_SETTLE_TIME, may_res
     if is_done is None:
         def is_done(state):
             return state is not None
-    resent, rereads = False, 0
+    resent, rereads, error = False, 0, None
     while True:
         try:
-            return SettleResult(WRITTEN, write(), None, None, resent, rereads)
+            return SettleResult(WRITTEN, write(), error, None, resent, rereads)
         except NylasError as e:
             error = e
         if not outcome_unknown(error):

@@ -129,9 +129,11 @@ def test_late_write_is_shown_by_a_later_reread_and_never_resent():
 
 def test_write_that_never_happened_is_resent_once_after_settle_time():
     clock = FakeClock(0)
-    api = Api(clock, [unknown_error(), {"id": "second"}])
+    first = unknown_error()
+    api = Api(clock, [first, {"id": "second"}])
     result = run(api, clock, settle_time=10)
     assert result.outcome == s.WRITTEN and result.value == {"id": "second"} and result.resent
+    assert result.error is first
     assert api.writes == [0, 10]  # the re-send only after settle_time
     assert api.rereads[-1] == 10 and sum(clock.slept) == 10
 
