@@ -54,7 +54,8 @@ def apply_import(module, v2_application, result):
     Sets ``result["import_result"]`` to the answer. An import whose outcome is unknown is settled
     (:meth:`NylasModule.settle_write`): the v3 application is re-read and the import counts as made when
     it shows it (:func:`import_shown`); it is re-sent once only when nothing shows it after ``settle_time``.
-    Endpoints: ``POST /v3/migration-tools/import-v2-app``, then the reads of :func:`read_v3`. Fails the module with ``result`` (``changed`` false when the import surely failed).
+    Endpoints: ``POST /v3/migration-tools/import-v2-app``, then the reads of :func:`read_v3`. Fails the
+    module with ``result`` (``changed`` false when the import surely failed).
     """
     def write():
         result["import_result"] = module.client.import_v2_app()
