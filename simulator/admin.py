@@ -73,7 +73,7 @@ class FaultRule:
     """One fault injection rule; see ``simulator/README.md`` for its fields."""
 
     FIELDS = {"method", "path", "path_regex", "status", "body", "content_type", "headers", "latency_ms", "drop",
-              "retry_after", "times", "probability", "seed"}
+              "drop_after", "retry_after", "times", "probability", "seed"}
 
     def __init__(self, rule_id, spec):
         if not isinstance(spec, dict):
@@ -99,6 +99,9 @@ class FaultRule:
         self.headers = dict(spec.get("headers") or {})
         self.latency_ms = float(spec.get("latency_ms") or 0)
         self.drop = bool(spec.get("drop", False))
+        self.drop_after = bool(spec.get("drop_after", False))
+        if self.drop_after and (self.drop or self.status is not None):
+            raise BadRequest("drop_after (handle the request, then drop the answer) excludes drop and status")
         self.retry_after = spec.get("retry_after")
         self.times = spec.get("times")
         if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
@@ -106,8 +109,8 @@ class FaultRule:
         self.probability = float(spec.get("probability", 1.0))
         if not 0 <= self.probability <= 1:
             raise BadRequest("probability must be between 0 and 1")
-        if self.status is None and not self.drop and not self.latency_ms:
-            raise BadRequest("a fault rule needs status, drop or latency_ms")
+        if self.status is None and not self.drop and not self.drop_after and not self.latency_ms:
+            raise BadRequest("a fault rule needs status, drop, drop_after or latency_ms")
         self.rng = random.Random(spec.get("seed"))
         self.applied = 0
 

@@ -50,6 +50,16 @@ class DropConnection(Exception):
     """Raised by a ``drop`` fault after the socket was shut down."""
 
 
+def _shutdown_socket():
+    """Close the client's connection without an answer (``drop`` and ``drop_after`` faults)."""
+    sock = request.environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def sim():
     """Return the :class:`SimContext` of the current Flask app."""
     return current_app.extensions[EXTENSION]
@@ -161,6 +171,7 @@ def _register_hooks(app):
         g.fault = None
         g.dropped = False
         g.log_detail = None
+        g.drop_after = False
         if request.path.startswith("/_sim/"):
             return None
         ctx = sim()
@@ -173,13 +184,9 @@ def _register_hooks(app):
             if rule.drop:
                 _log(ctx, None)
                 g.dropped = True
-                sock = request.environ.get("werkzeug.socket")
-                if sock is not None:
-                    try:
-                        sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
+                _shutdown_socket()
                 raise DropConnection()
+            g.drop_after = rule.drop_after
             if rule.status is not None:
                 return _fault_response(rule)
         if request.path.startswith("/v3/") and request.url_rule is not None:
@@ -191,6 +198,12 @@ def _register_hooks(app):
     @app.after_request
     def after(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        if g.get("drop_after") and not g.get("dropped"):
+            # the request was handled (its effects are committed); its answer is lost
+            _log(sim(), None)
+            g.dropped = True
+            _shutdown_socket()
+            return Response(b"", status=500)
         if not request.path.startswith("/_sim/") and not g.get("dropped"):
             _log(sim(), response.status_code)
         return response

@@ -77,6 +77,24 @@ options:
       - V(0) disables the client-side limit.
     type: float
     default: 20.0
+  settle_time:
+    description:
+      - How long, in seconds, a write whose outcome is unknown is settled before it may be sent again.
+      - A write (link, import, clone, batch clone start, connector, webhook or Pub/Sub channel create)
+        whose request may have reached Nylas without an answer (a timeout, a dropped connection, a 5xx
+        after the request was sent) is never re-sent blindly. The module re-reads the state (for a
+        clone C(GET /v3/grants?account_ids=)) at once, then with back-off (0.5 s, doubling, at most 8 s
+        apart), for up to O(settle_time) seconds, and counts the write as made as soon as the state shows it.
+      - Only when a re-read after O(settle_time) still does not show the write is it sent once more; by
+        then the first request is either done (the re-read would show it) or dead. A re-sent write whose
+        outcome is unknown again is settled once more; if the state still does not show it, the outcome is
+        reported as unknown (never as failed, which means that Nylas refused the write), and a re-run re-reads
+        the state first.
+      - Set it above the time Nylas may still take on a request the client gave up on (O(timeout)).
+      - V(0) re-reads once and never re-sends.
+      - If not set, the value of the E(NYLAS_SETTLE_TIME) environment variable is used.
+    type: int
+    default: 30
 notes:
   - Proxies are taken from the usual environment variables (E(HTTPS_PROXY), E(NO_PROXY)).
   - All modules of this collection are in the action group C(nylas.migration.nylas), so the connection

@@ -241,7 +241,7 @@ class _BatchRun:
         )
 
     def start(self, jobs_before):
-        """Start a batch; a start whose outcome is unknown is decided by re-reading the jobs."""
+        """Start a batch; a start whose outcome is unknown is settled by re-reading the jobs (``settle_write``)."""
         failed = []
 
         def write():
@@ -261,6 +261,7 @@ class _BatchRun:
 
         self.result["elapsed"] = self.elapsed()
         data = self.module.settle_write(write, reread, bool, warning, msg="Failed to start the batch clone",
+                                        if_unknown=dict(msg="The outcome of the batch clone start is unknown"),
                                         **dict(self.result, changed=bool(self.result["batches"])))
         self.result["job_started"] = True
         self.set_jobs(data.get("snapshot_job"), data.get("clone_job"))

@@ -14,12 +14,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError  # noqa: F401  (re-raised by callers)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_settle import (
+    FAILED as SETTLE_FAILED,
+    OUTCOME_UNKNOWN as SETTLE_UNKNOWN,
+    unknown_text,
+)
 
 RESULT_CREATED = "created"
 RESULT_EXISTING = "existing"
 RESULT_FAILED = "failed"
 RESULT_PLANNED = "planned"
-RESULTS = (RESULT_CREATED, RESULT_EXISTING, RESULT_FAILED, RESULT_PLANNED)
+RESULT_UNKNOWN = "unknown"
+RESULTS = (RESULT_CREATED, RESULT_EXISTING, RESULT_FAILED, RESULT_PLANNED, RESULT_UNKNOWN)
+
+#: What a message says a re-run does with an account whose clone outcome is unknown.
+CLONE_RERUN_TEXT = "a re-run re-reads the grant first and clones the account only if it is still missing"
 
 GRANT_PLACEHOLDER_STATUS = "invalid"
 
@@ -180,38 +189,76 @@ def clone_diff(results):
 
 
 def clone_failure_prefix(results):
-    """The failure message without its error: which account failed, and how many did (None when none did)."""
+    """The failure message without its error (None when no account failed or ended unknown) (pure).
+
+    Names the first failed account (Nylas refused its clone) and how many failed, and, apart, the
+    accounts whose outcome is unknown; the error of :func:`first_clone_error` goes after it::
+
+        Failed to clone 2 of 30 accounts. Failed to clone account a1; the outcome of 1 account is unknown (a7)
+        The outcome of 3 of 30 accounts is unknown (a1, a2, a3)
+    """
     failed = [e for e in results if e["result"] == RESULT_FAILED]
-    if not failed:
-        return None
-    text = "Failed to clone account %s" % failed[0]["account_id"]
-    if len(failed) > 1:
-        text = "Failed to clone %d of %d accounts. %s" % (len(failed), len(results), text)
-    return text
+    unknown = [e["account_id"] for e in results if e["result"] == RESULT_UNKNOWN]
+    parts = []
+    if failed:
+        text = "Failed to clone account %s" % failed[0]["account_id"]
+        if len(failed) > 1:
+            text = "Failed to clone %d of %d accounts. %s" % (len(failed), len(results), text)
+        parts.append(text)
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (", ..." if len(unknown) > 10 else "")
+        count = "%d of %d accounts" % (len(unknown), len(results)) if len(results) > 1 else "1 account"
+        text = "the outcome of %s is unknown (%s)" % (count, shown)
+        parts.append(text if failed else text[0].upper() + text[1:])
+    return "; ".join(parts) if parts else None
+
+
+def first_clone_error(results):
+    """The error dict to report first: of the first failed account, else of the first unknown one (pure)."""
+    for result in (RESULT_FAILED, RESULT_UNKNOWN):
+        for entry in results:
+            if entry["result"] == result:
+                return entry["error"] or {}
+    return None
 
 
 def clone_failure_message(results):
-    """The failure message for a run where some accounts failed (None when none did).
+    """The failure message for a run where some accounts failed or ended unknown (None when none did).
 
     Reads ``Failed to clone account <id>: HTTP <status> <type>: <message> (request_id=<rid>)``,
-    prefixed with the number of failures when there are several.
+    prefixed with the number of failures when there are several, and names the unknown accounts
+    apart (:func:`clone_failure_prefix`).
     """
     prefix = clone_failure_prefix(results)
     if prefix is None:
         return None
-    first = [e for e in results if e["result"] == RESULT_FAILED][0]
-    return "%s: %s" % (prefix, format_error(first["error"] or {}))
+    return "%s: %s" % (prefix, format_error(first_clone_error(results)))
 
 
-def resolve_unknown_outcome(account_id, grant_after, error_fields):
-    """Decide a clone whose outcome was unknown, from a re-read of the account's grant.
+def settled_clone_result(account_id, settled, grant, error_fields, settle_time, resent=False):
+    """The result entry of one clone from how it settled (pure).
 
-    A grant present now means the clone happened (``created``); otherwise the clone failed with
-    the original error. Never a reason to send the POST again.
+    Args:
+        account_id: the v2 account id.
+        settled: the ``outcome`` of :func:`nylas_settle.settle`: written, shown (a re-read found the
+            grant), failed (Nylas refused the clone) or unknown.
+        grant: the grant (the clone's answer or the re-read one), None when there is none.
+        error_fields: the last error as a dict (:func:`error_to_dict`), None after a plain success.
+        settle_time: the ``settle_time`` option (seconds), for the message of an unknown outcome.
+        resent: whether the clone was sent a second time.
+
+    Returns the entry: ``created`` (written or shown), ``failed`` (only when Nylas said so) or
+    ``unknown``, whose error message says that no grant was seen after settling and what a re-run does.
     """
-    if grant_after:
-        return grant_result(account_id, RESULT_CREATED, grant=grant_after)
-    return grant_result(account_id, RESULT_FAILED, error=error_fields)
+    if settled == SETTLE_FAILED:
+        return grant_result(account_id, RESULT_FAILED, error=error_fields)
+    if settled == SETTLE_UNKNOWN:
+        fields = dict(error_fields or {})
+        fields["outcome_unknown"] = True
+        fields["message"] = "outcome unknown (%s): %s" % (
+            unknown_text(settle_time, resent, subject="a grant", rerun=CLONE_RERUN_TEXT), fields.get("message"))
+        return grant_result(account_id, RESULT_UNKNOWN, error=fields)
+    return grant_result(account_id, RESULT_CREATED, grant=grant)
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@
 """The loops of the cutover: cancel (or re-activate) v2 accounts one by one, under an error budget.
 
 No decisions here: which accounts, and when to stop, come from :mod:`nylas_cutover_planning`. A write
-whose outcome is unknown (timeout, 5xx after sending) is never re-sent: the account is re-read and
-its ``billing_state`` decides (the caller passes ``attempt``: :func:`nylas_module.attempt_write`, so
-that this layer does not call upwards). The record of the run is saved
+whose outcome is unknown (timeout, 5xx after sending) is never re-sent: the account is re-read with
+back-off for ``settle_time`` and its ``billing_state`` decides (the caller passes ``attempt``:
+:func:`nylas_settle.settle_without_resend`). The record of the run is saved
 through the ``save`` callable the module gives (a 0600 file), after every ``save_every`` writes and at
 the end, so that a rollback knows what an interrupted run cancelled.
 """
@@ -44,7 +44,8 @@ def apply_to_accounts(account_ids, write, reread, is_done, error_budget, attempt
         is_done: ``is_done(account) -> bool``, whether the re-read account shows the write.
         error_budget: failures tolerated; one more stops the run.
         attempt: ``attempt(write, reread, is_done) -> (value, error, reread_error)``, the
-            :func:`nylas_module.attempt_write` contract (one write, one re-read on an unknown outcome).
+            :func:`nylas_settle.settle_without_resend` contract (one write, re-reads on an unknown outcome,
+            never a second write).
         on_done, on_failed: optional callbacks ``(account_id)`` / ``(failure_row)`` after each account.
 
     Returns:

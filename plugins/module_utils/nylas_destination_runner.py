@@ -6,7 +6,8 @@
 
 Both modules follow one flow: list the destinations, find the one of the key (URL or topic), plan with
 :mod:`nylas_destination_planning`, and, outside check mode, create, update or delete it. A create whose
-outcome is unknown is resolved by re-reading the list, never by sending it again. This module only calls
+outcome is unknown is settled by re-reading the list (:meth:`NylasModule.settle_write`): re-sent once only
+when no destination of the key shows after ``settle_time``. This module only calls
 the client through the :class:`DestinationApi` it is given, so it builds no URL.
 """
 
@@ -107,6 +108,7 @@ def run_destination(module, api, key, result_key, on_created=None):
             lambda _current: True,  # the one destination of this key now is the one created
             lambda e: "Creating the %s failed (%s) but one with this %s now exists; treating it as created"
                       % (api.noun, e, api.key_name),
+            if_unknown=dict(msg="The outcome of creating %s is unknown" % (api.label % key)),
             **partial
         )
     elif plan["action"] == "update":
@@ -135,9 +137,11 @@ def _create(api, body, result, on_created):
 
 
 def _reread(api, key):
-    """The destination of ``key`` after a create of unknown outcome, or None (absent or ambiguous).
+    """The destination of ``key`` after a create of unknown outcome (the first, if several), or None.
 
-    Calls ``api.list_all`` (``GET`` list); a ``NylasError`` it raises is left to the caller.
+    The plan created because there was none: one now (or several, if someone else created one too)
+    shows the write, so it is never re-sent then. Calls ``api.list_all`` (``GET`` list); a ``NylasError``
+    it raises is left to the caller.
     """
     matches = find_destinations(api.list_all(), api.kind, key)
-    return strip_destination_secrets(matches[0]) if len(matches) == 1 else None
+    return strip_destination_secrets(matches[0]) if matches else None

@@ -51,10 +51,11 @@ def read_v2(module, result):
 def apply_import(module, v2_application, result):
     """Make the import and return the re-read ``(application, callback_uris, connectors)``.
 
-    Sets ``result["import_result"]`` to the answer. An import whose outcome is unknown is never sent
-    again: the v3 application is re-read and the import counts as made when it shows it
-    (:func:`import_shown`). Endpoints: ``POST /v3/migration-tools/import-v2-app``, then the reads of
-    :func:`read_v3`. Fails the module with ``result`` (``changed`` false when the import surely failed).
+    Sets ``result["import_result"]`` to the answer. An import whose outcome is unknown is settled
+    (:meth:`NylasModule.settle_write`): the v3 application is re-read and the import counts as made when
+    it shows it (:func:`import_shown`); it is re-sent once only when nothing shows it after ``settle_time``.
+    Endpoints: ``POST /v3/migration-tools/import-v2-app``, then the reads of :func:`read_v3`. Fails the
+    module with ``result`` (``changed`` false when the import surely failed).
     """
     def write():
         result["import_result"] = module.client.import_v2_app()
@@ -66,7 +67,6 @@ def apply_import(module, v2_application, result):
         lambda state: import_shown(state[0], state[1], state[2], v2_application),
         lambda e: "The import request failed (%s) but the v3 application shows the import; treating it as made" % e,
         msg="Failed to import the v2 application",
-        if_unknown=dict(msg="Failed to import the v2 application (outcome unknown, and the v3 application does "
-                            "not show the import)", changed=result.get("changed")),
+        if_unknown=dict(msg="The outcome of the import of the v2 application is unknown", changed=result.get("changed")),
         **dict(result, changed=False)
     )

@@ -20,9 +20,11 @@ or, shorter, ``application = module.call(module.client.get_application, msg='Fai
 
 Two more shapes recur in the modules and live here once:
 
-- a write whose outcome may be unknown (a timeout or 5xx after the body was sent) is never sent
-  again: :meth:`NylasModule.settle_write` re-reads the state and decides (the decision is the pure
-  :func:`write_took_effect`; :func:`attempt_write` is the part without Ansible that worker threads use);
+- a write whose outcome may be unknown (a timeout, a dropped connection or a 5xx after the body was
+  sent) is never re-sent blindly: :meth:`NylasModule.settle_write` settles it with the policy of
+  :mod:`nylas_settle` (re-read with back-off for ``settle_time`` seconds, re-send once only when a
+  re-read after that time still shows no write, otherwise report the outcome as unknown); worker
+  threads use :func:`nylas_settle.settle`, the part without Ansible;
 - a delete that answers 404 means someone else deleted it meanwhile (:meth:`NylasModule.delete_if_present`,
   decision :func:`already_gone`).
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -49,6 +52,14 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_client impor
     NylasV2Client,
     NylasV3Client,
     build_basic_v2,
+)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_settle import (
+    DEFAULT_SETTLE_TIME,
+    OUTCOME_UNKNOWN,
+    SHOWN,
+    WRITTEN,
+    settle,
+    unknown_text,
 )
 
 #: The fields of a ``NylasAPIError`` copied into a failed result (never headers or bodies).
@@ -72,6 +83,7 @@ def nylas_argument_spec():
         timeout=dict(type="int", default=30),
         max_retries=dict(type="int", default=5),
         rate_limit=dict(type="float", default=DEFAULT_RATE_LIMIT),
+        settle_time=dict(type="int", default=DEFAULT_SETTLE_TIME, fallback=(env_fallback, ["NYLAS_SETTLE_TIME"])),
     )
 
 
@@ -86,47 +98,6 @@ def clone_flag_spec():
     )
 
 
-def write_took_effect(error, state, is_done):
-    """Decide whether a failed write happened after all, from a re-read of the state (pure).
-
-    Args:
-        error: the exception the write raised.
-        state: what the re-read returned, or None when there was no re-read or it failed.
-        is_done: callable ``is_done(state) -> bool``, whether ``state`` shows the write.
-
-    Returns True only when the write's outcome was unknown (``error.outcome_unknown``), a state was
-    re-read and ``is_done`` says it shows the write; a write that surely failed never counts as made.
-    """
-    return bool(getattr(error, "outcome_unknown", False)) and state is not None and bool(is_done(state))
-
-
-def attempt_write(write, reread=None, is_done=bool):
-    """Make a write; when it fails with an unknown outcome, re-read once and decide. No Ansible, no retry.
-
-    Args:
-        write: callable making the write request (a client method), returning its answer.
-        reread: callable re-reading the state after a failed write (a client read), or None to not re-read.
-        is_done: callable ``is_done(state) -> bool``, whether the re-read state shows the write.
-
-    Returns ``(value, error, reread_error)``: on success ``(answer, None, None)``; when the re-read shows
-    the write ``(state, error, None)``; otherwise ``(None, error, reread_error)`` where ``reread_error``
-    is the ``NylasError`` the re-read raised (or None). Only ``NylasError`` is caught; the write is
-    never sent twice. Calls whatever endpoints ``write`` and ``reread`` call.
-    """
-    try:
-        return write(), None, None
-    except NylasError as error:
-        state, reread_error = None, None
-        if reread is not None and getattr(error, "outcome_unknown", False):
-            try:
-                state = reread()
-            except NylasError as e:
-                reread_error = e
-        if write_took_effect(error, state, is_done):
-            return state, error, None
-        return None, error, reread_error
-
-
 def already_gone(error):
     """Whether a delete's error means the object is not there (HTTP 404): someone else deleted it (pure)."""
     return isinstance(error, NylasAPIError) and error.status == 404
@@ -136,9 +107,13 @@ class NylasModule:
     """An ``AnsibleModule`` with the shared Nylas options, lazy clients and one error path.
 
     Attributes: ``module`` (the ``AnsibleModule``), ``params``, ``check_mode``, ``diff_mode``;
-    properties ``client`` (``NylasV3Client``, read-only in check mode) and ``v2_client``
+    ``clock`` and ``sleep`` (``time.monotonic`` and ``time.sleep``: the settle loop's, replaced in
+    tests); properties ``client`` (``NylasV3Client``, read-only in check mode) and ``v2_client``
     (``NylasV2Client`` or ``None`` without v2 credentials).
     """
+
+    clock = staticmethod(time.monotonic)
+    sleep = staticmethod(time.sleep)
 
     def __init__(self, argument_spec=None, supports_check_mode=True, **kwargs):
         """Merge the shared spec with ``argument_spec`` and build the ``AnsibleModule``.
@@ -204,6 +179,8 @@ class NylasModule:
             problems.append("max_retries must be zero or more")
         if self.params["rate_limit"] is not None and self.params["rate_limit"] < 0:
             problems.append("rate_limit must be a number of requests per second >= 0 (0: no limit)")
+        if self.params["settle_time"] is not None and self.params["settle_time"] < 0:
+            problems.append("settle_time must be a number of seconds >= 0 (0: re-read once, never re-send)")
         if problems:
             self.fail_json(msg="; ".join(problems))
 
@@ -329,33 +306,48 @@ class NylasModule:
         except NylasError as e:
             self.fail_from_error(e, msg=msg, **partial)
 
-    def settle_write(self, write, reread, is_done, warning, msg=None, if_unknown=None, **partial):
-        """Make a write whose outcome may be unknown; return its answer, or the re-read state that shows it.
+    def settle_write(self, write, reread, is_done, warning, msg=None, if_unknown=None, may_resend=True, **partial):
+        """Make a write whose outcome may be unknown, settling it; return its answer or the re-read state.
+
+        The policy is :func:`nylas_settle.settle`'s, with the ``settle_time`` option: an unknown outcome
+        is re-read with back-off for ``settle_time`` seconds; when a re-read after that time still does
+        not show the write, it is re-sent once (never when ``may_resend`` is False or ``settle_time`` is
+        0); a re-send whose outcome is unknown again is settled once more.
 
         Args:
             write: callable making the write (e.g. ``lambda: client.link_v2_app(basic)``).
             reread: callable re-reading the state after an unknown outcome, or None to not re-read. A
-                ``NylasError`` it raises counts as "not shown"; a module failure it makes ends the run.
-            is_done: callable ``is_done(state) -> bool`` (see :func:`write_took_effect`).
-            warning: callable ``warning(error) -> str``, the warning added when the re-read shows the write.
-            msg: the failure message.
-            if_unknown: optional dict of what differs in the failure when the outcome was unknown and
-                the re-read does not show the write: ``msg`` and any result key (e.g. ``changed``).
+                ``NylasError`` it raises counts as "not known"; a module failure it makes ends the run.
+            is_done: callable ``is_done(state) -> bool``, whether a re-read ``state`` shows the write.
+            warning: callable ``warning(error) -> str``, the warning added when a re-read shows the write.
+            msg: the failure message (a write Nylas refused).
+            if_unknown: optional dict of what differs in the failure when the outcome stays unknown:
+                ``msg`` (default ``"Outcome unknown: <msg>"``) and any result key (e.g. ``changed``).
+                The message then says how it was settled and that a re-run re-reads first.
+            may_resend: False for a write that must never be sent twice.
             partial: the results gathered so far, kept in the failure.
 
         Fails the module with the write's error fields (``status``, ``error_type``, ``request_id``,
-        ``outcome_unknown``, ...) when the write failed and the re-read does not show it.
+        ``outcome_unknown``, ...) when Nylas refused the write, or when its outcome stays unknown.
+        Calls whatever endpoints ``write`` and ``reread`` call.
         """
-        value, error, _reread_error = attempt_write(write, reread, is_done)
-        if error is None:
-            return value
-        if value is not None:
-            self.warn(warning(error))
-            return value
-        if if_unknown and getattr(error, "outcome_unknown", False):
-            partial.update(if_unknown)
-            msg = partial.pop("msg", msg)
-        self.fail_from_error(error, msg=msg, **partial)
+        settle_time = self.params.get("settle_time")
+        settle_time = DEFAULT_SETTLE_TIME if settle_time is None else settle_time
+        result = settle(write, reread, is_done, settle_time=settle_time, may_resend=may_resend,
+                        clock=self.clock, sleep=self.sleep)
+        if result.outcome == WRITTEN:
+            if result.resent:
+                self.warn("The first request's outcome was unknown (%s); nothing showed it after %s s, so it was "
+                          "re-sent once, and that succeeded" % (result.error, settle_time))
+            return result.value
+        if result.outcome == SHOWN:
+            self.warn(warning(result.error))
+            return result.value
+        if result.outcome == OUTCOME_UNKNOWN:
+            partial.update(if_unknown or {})
+            unknown_msg = partial.pop("msg", None) or "Outcome unknown: %s" % msg
+            msg = "%s (%s)" % (unknown_msg, unknown_text(settle_time, result.resent))
+        self.fail_from_error(result.error, msg=msg, **partial)
 
     def delete_if_present(self, delete, warning, msg=None, **partial):
         """Call ``delete()``; return True when it deleted, False (with ``warning``) on a 404 (already gone).

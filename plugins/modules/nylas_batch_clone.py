@@ -492,7 +492,9 @@ attempts:
   type: int
   sample: 1
 outcome_unknown:
-  description: Whether the failed start request may have started a batch (the jobs were re-read and no new batch was there).
+  description:
+    - Whether the start request's outcome is unknown (it may have started a batch); the jobs were re-read for
+      O(settle_time) seconds, the start re-sent once, and no new batch was seen.
   returned: failure from the API
   type: bool
   sample: false

@@ -221,7 +221,9 @@ attempts:
   type: int
   sample: 1
 outcome_unknown:
-  description: Whether the failed write may have happened (a failed create is resolved by re-reading the connector).
+  description:
+    - Whether the failed write's outcome is unknown (it may have happened); a create is settled by re-reading the
+      connector for O(settle_time) seconds and re-sending it once, and was still not seen.
   returned: failure from the API
   type: bool
   sample: false
@@ -276,6 +278,7 @@ def apply_plan(module, plan, provider, before):
             lambda: client.get_connector(provider),
             lambda _current: True,  # any connector of this provider now is the one created
             lambda e: "Creating the %s connector failed (%s) but it now exists; treating it as created" % (provider, e),
+            if_unknown=dict(msg="The outcome of creating the %s connector is unknown" % provider),
             **partial
         )
     if action == "update":

@@ -18,8 +18,16 @@ description:
     (50 ids per request) and clones only the others; a re-run makes no write and returns C(changed=false).
   - Clones run concurrently (O(concurrency) workers) under the client's rate limit (O(rate_limit)).
   - A clone request whose outcome is unknown (timeout, dropped connection or 5xx after the request
-    was sent) is never sent again blindly. The module re-reads the account's grant. The account is
-    C(created) when the grant now exists, C(failed) with the original error otherwise.
+    was sent) is never sent again blindly; it is settled. The module re-reads the account's grant
+    (C(GET /v3/grants?account_ids=)) at once, then with back-off, for up to O(settle_time) seconds; the
+    account is C(created) as soon as the grant shows. Only when a re-read after O(settle_time) still finds
+    no grant is the clone sent once more (by then the first request is either done, and its grant would
+    show, or dead); that one is settled the same way. An account whose grant still does not show is
+    C(unknown), never C(failed) (which means that Nylas refused the clone). A re-run re-reads the grant first
+    and clones the account only if it is still missing.
+  - One worker owns one account, so two clone requests for one account are never in flight at the same
+    time. O(settle_time) should exceed the time Nylas may still take on a request the client gave up on
+    (after O(timeout)).
   - Accounts that cannot migrate automatically (Microsoft accounts other than token-authenticated
     Graph or Office 365, and accounts whose v2 sync state is not C(running)) become placeholder grants
     (C(grant_status=invalid)) that the user must re-authenticate, or fail, depending on
@@ -47,8 +55,11 @@ options:
     default: 4
   fail_on_error:
     description:
-      - Fail the task when any account failed. The per-account results are returned either way.
-      - With V(false) the task succeeds and failed accounts are reported in RV(grants) and RV(summary).
+      - Fail the task when any account failed or ended C(unknown) (an unknown outcome counts as not
+        done); the message names the failed and the unknown accounts apart. The per-account results are
+        returned either way.
+      - With V(false) the task succeeds and failed or unknown accounts are reported in RV(grants) and
+        RV(summary), and in a warning.
     type: bool
     default: true
 extends_documentation_fragment:
@@ -97,7 +108,9 @@ EXAMPLES = r"""
 
     - name: Show who must re-authenticate
       ansible.builtin.debug:
-        msg: "{{ pilot.summary.created }} created, {{ pilot.summary.failed }} failed; re-auth: {{ pilot.reauth_required }}"
+        msg: >-
+          {{ pilot.summary.created }} created, {{ pilot.summary.failed }} failed,
+          {{ pilot.summary.unknown }} unknown; re-auth: {{ pilot.reauth_required }}
       when: pilot is not skipped
 """
 
@@ -129,15 +142,21 @@ grants:
       type: str
       sample: ada.lovelace.0@example.com
     result:
-      description: C(created), C(existing) (a grant was already there), C(failed), or C(planned) (check mode).
+      description:
+        - C(created) (by this run; also when the clone's answer was lost and a re-read found the grant),
+          C(existing) (a grant was already there), C(failed) (Nylas refused the clone), C(unknown) (the clone
+          may or may not have happened, no grant was seen after settling; a re-run re-reads it first), or
+          C(planned) (check mode).
       type: str
       sample: created
     error:
-      description: Why the account failed (null otherwise).
+      description: Why the account failed or is unknown (null otherwise).
       type: dict
       contains:
         message:
-          description: The error message.
+          description:
+            - The error message. For an C(unknown) account it says how the clone was settled (re-read for
+              O(settle_time) seconds, re-sent once or not) and that a re-run re-reads the grant first.
           type: str
         status:
           description: HTTP status of the failed request (null for a connection error).
@@ -149,7 +168,7 @@ grants:
           description: Nylas request id of the failed request.
           type: str
         outcome_unknown:
-          description: Present and true when the clone may have happened; the grant was re-read and was not there.
+          description: Present and true when the clone may have happened (result C(unknown)); no grant was seen after settling.
           type: bool
       sample: {"message": "account not found", "status": 404, "error_type": "not_found_error", "request_id": "b1c2"}
   sample:
@@ -172,7 +191,10 @@ summary:
       description: Accounts that already had a grant.
       type: int
     failed:
-      description: Accounts whose clone failed.
+      description: Accounts whose clone Nylas refused.
+      type: int
+    unknown:
+      description: Accounts whose clone may or may not have happened (no grant seen after settling).
       type: int
     planned:
       description: Accounts that would be cloned (check mode).
@@ -183,7 +205,7 @@ summary:
     total:
       description: Accounts requested.
       type: int
-  sample: {"created": 3, "existing": 1, "failed": 0, "planned": 0, "placeholders": 1, "total": 4}
+  sample: {"created": 3, "existing": 1, "failed": 0, "unknown": 0, "planned": 0, "placeholders": 1, "total": 4}
 reauth_required:
   description: Account ids whose grant is a placeholder (C(grant_status=invalid)); the user must re-authenticate them.
   returned: always, failures included (once the existing grants were read)
@@ -250,7 +272,7 @@ diff:
            "planned_requests": [{"method": "POST", "path": "/v3/migration-tools/grants/7xq2m4kd9c0a1b2c3d4e5f6g7/clone",
                                  "query": {}, "body": null}]}}
 status:
-  description: HTTP status of the (first) failed request.
+  description: HTTP status of the (first) failed request (of a failed account, else of an unknown one).
   returned: failure, when the API answered
   type: int
   sample: 404
@@ -280,7 +302,7 @@ attempts:
   type: int
   sample: 1
 outcome_unknown:
-  description: Whether the (first) failed write may have happened; its account's grant was re-read and was not there.
+  description: Whether the (first) reported error is of an account whose outcome is unknown (no failed account then).
   returned: failure from the API
   type: bool
   sample: false
@@ -288,15 +310,15 @@ outcome_unknown:
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, attempt_write, clone_flag_spec
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import ERROR_FIELDS, NylasModule, clone_flag_spec
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     RESULT_CREATED,
     RESULT_EXISTING,
     RESULT_FAILED,
     RESULT_PLANNED,
+    RESULT_UNKNOWN,
     clone_diff,
     clone_failure_message,
-    clone_failure_prefix,
     error_to_dict,
     grant_clone_forecast,
     grant_result,
@@ -306,44 +328,47 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planni
     outcome_of_grants,
     plan_grant_clone,
     reauth_required_ids,
-    resolve_unknown_outcome,
+    settled_clone_result,
     summarize_clone_results,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasError, PlanningError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import clone_grant_request, planned_request
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_settle import settle
 
 
-def clone_one(client, account_id, flags):
-    """Clone one account; return ``(entry, error)`` where ``error`` is the exception of a failure.
+def clone_one(client, account_id, flags, settle_time, clock=None, sleep=None):
+    """Clone one account, settling an unknown outcome; return ``(entry, error)``.
 
-    Runs in a worker thread, so it never fails the module: :func:`attempt_write` makes the clone
-    (``POST /v3/migration-tools/grants/{account_id}/clone``) and, when its outcome is
-    unknown, re-reads the account's grant (``GET /v3/grants?account_ids=``) instead of sending it again.
+    ``error`` is the exception of a failed or unknown clone (None when created). Runs in a worker
+    thread, so it never fails the module: :func:`nylas_settle.settle` makes the clone
+    (``POST /v3/migration-tools/grants/{account_id}/clone``) and, when its outcome is unknown,
+    re-reads the account's grant (``GET /v3/grants?account_ids=``) with back-off for ``settle_time``
+    seconds, re-sending the clone once only when a re-read after that time still finds no grant.
+    One worker owns one account, so two clone requests for one account are never in flight together.
     """
-    grant, error, reread_error = attempt_write(
+    settled = settle(
         lambda: client.clone_grant(account_id, **flags),
         lambda: client.find_grants_by_account_ids([account_id]).get(account_id),
+        settle_time=settle_time, clock=clock, sleep=sleep,
     )
-    if error is None:
-        return grant_result(account_id, RESULT_CREATED, grant=grant), None
-    fields = error_to_dict(error)
-    if not getattr(error, "outcome_unknown", False):
-        return grant_result(account_id, RESULT_FAILED, error=fields), error
-    if reread_error is not None:
-        fields["message"] = "%s; re-reading the grant failed too: %s" % (fields["message"], reread_error)
-    entry = resolve_unknown_outcome(account_id, grant, fields)
-    return entry, (None if entry["result"] == RESULT_CREATED else error)
+    fields = None
+    if settled.error is not None:
+        fields = error_to_dict(settled.error)
+        if settled.reread_error is not None:
+            fields["message"] = "%s; re-reading the grant failed too: %s" % (fields["message"], settled.reread_error)
+    entry = settled_clone_result(account_id, settled.outcome, settled.value, fields, settle_time, settled.resent)
+    return entry, (None if entry["result"] == RESULT_CREATED else settled.error)
 
 
-def clone_all(client, account_ids, flags, concurrency):
+def clone_all(client, account_ids, flags, concurrency, settle_time, clock=None, sleep=None):
     """Clone the accounts with up to ``concurrency`` workers; return ``{account_id: (entry, error)}``."""
     if not account_ids:
         return {}
     workers = max(1, min(int(concurrency), len(account_ids)))
     if workers == 1:
-        return dict((a, clone_one(client, a, flags)) for a in account_ids)
+        return dict((a, clone_one(client, a, flags, settle_time, clock, sleep)) for a in account_ids)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = dict((a, pool.submit(clone_one, client, a, flags)) for a in account_ids)
+        futures = dict((a, pool.submit(clone_one, client, a, flags, settle_time, clock, sleep)) for a in account_ids)
         return dict((a, f.result()) for a, f in futures.items())
 
 
@@ -401,17 +426,18 @@ def run_module():
         outcomes = dict((a, (grant_result(a, RESULT_PLANNED), None)) for a in to_clone)
         planned_requests = [planned_request(clone_grant_request(a, **flags)) for a in to_clone]
     else:
-        outcomes = clone_all(client, to_clone, flags, params["concurrency"])
+        outcomes = clone_all(client, to_clone, flags, params["concurrency"], params["settle_time"],
+                             clock=module.clock, sleep=module.sleep)
 
-    results, first_error = [], None
+    results, errors = [], {}
     for account_id in wanted:
         if account_id in existing:
             results.append(grant_result(account_id, RESULT_EXISTING, grant=existing[account_id]))
             continue
         entry, error = outcomes[account_id]
         results.append(entry)
-        if error is not None and first_error is None:
-            first_error = error
+        if error is not None:
+            errors.setdefault(entry["result"], error)
 
     summary = summarize_clone_results(results)
     changed = bool(summary[RESULT_CREATED] or summary[RESULT_PLANNED])
@@ -433,8 +459,10 @@ def run_module():
     )
     message = clone_failure_message(results)
     if message and params["fail_on_error"]:
-        # fail_from_error appends the first failure's error and adds its status, error_type, request_id, ...
-        module.fail_from_error(first_error, msg=clone_failure_prefix(results), **output)
+        # unknown counts as not done; the error fields are those of the first failed (else unknown) account
+        first_error = errors.get(RESULT_FAILED) or errors.get(RESULT_UNKNOWN)
+        output.update((field, getattr(first_error, field, None)) for field in ERROR_FIELDS)
+        module.fail_json(msg=message, **output)
     if message:
         module.warn(message)
     module.exit_json(**output)

@@ -210,7 +210,9 @@ attempts:
   type: int
   sample: 1
 outcome_unknown:
-  description: Whether the failed write may have happened (the module re-reads the state to decide).
+  description:
+    - Whether the failed import's outcome is unknown (it may have happened); it was settled by re-reading the
+      v3 application for O(settle_time) seconds and re-sending it once, and was still not seen.
   returned: failure from the API
   type: bool
   sample: false

@@ -145,7 +145,9 @@ attempts:
   type: int
   sample: 1
 outcome_unknown:
-  description: Whether the failed write may have happened (the module re-reads the application to decide).
+  description:
+    - Whether the failed link's outcome is unknown (it may have happened); it was settled by re-reading the
+      application for O(settle_time) seconds and re-sending it once, and was still not seen.
   returned: failure from the API
   type: bool
   sample: false
@@ -192,7 +194,9 @@ def run_module():
                 lambda current: current.get("v2_application_id") == v2_client_id,
                 lambda e: ("The link request failed (%s) but the application is now linked; "
                            "treating the link as made" % e),
-                msg="Failed to link the v2 application %s" % v2_client_id, changed=False, application=before,
+                msg="Failed to link the v2 application %s" % v2_client_id,
+                if_unknown=dict(msg="The outcome of linking the v2 application %s is unknown" % v2_client_id),
+                changed=False, application=before,
             )
 
     diff = link_diff(before, after)

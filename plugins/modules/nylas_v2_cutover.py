@@ -233,6 +233,7 @@ outcome_unknown:
   sample: false
 """
 
+import functools
 import os
 import re
 import time
@@ -248,7 +249,8 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_cutover_plan
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_cutover_runner import run_cutover, run_rollback
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, attempt_write
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_settle import settle_without_resend
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_report_files import read_json, write_private_json
 
 
@@ -330,9 +332,14 @@ def run_module():
     except OSError as e:
         module.fail_json(msg="Cannot write the cutover record %s (nothing was cancelled): %s" % (path, e), **result)
     cancelled, failed, not_attempted, warnings = run_cutover(
-        module.v2_client, record, params["error_budget"], lambda r: write_private_json(path, r), attempt_write)
+        module.v2_client, record, params["error_budget"], lambda r: write_private_json(path, r), settled_attempt(module))
     finish(module, result, plan["rows"], cancelled, failed, not_attempted, warnings,
            done_key="cancelled", decision="cancel", verb="cancel")
+
+
+def settled_attempt(module):
+    """The attempt of one account's write: re-read for ``settle_time`` on an unknown outcome, never re-sent."""
+    return functools.partial(settle_without_resend, settle_time=module.params["settle_time"])
 
 
 def run_rollback_state(module, path, accounts, result):
@@ -351,7 +358,7 @@ def run_rollback_state(module, path, accounts, result):
         module.exit_json(**result)
     reactivated, failed, not_attempted, warnings = run_rollback(
         module.v2_client, record, plan["to_reactivate"], params["error_budget"],
-        lambda r: write_private_json(path, r), attempt_write, now=time.time())
+        lambda r: write_private_json(path, r), settled_attempt(module), now=time.time())
     finish(module, result, plan["rows"], reactivated, failed, not_attempted, warnings,
            done_key="reactivated", decision="reactivate", verb="re-activate")
 

@@ -238,7 +238,9 @@ attempts:
   type: int
   sample: 1
 outcome_unknown:
-  description: Whether the failed write may have happened (a failed create is resolved by re-reading the destinations).
+  description:
+    - Whether the failed write's outcome is unknown (it may have happened); a create is settled by re-reading the
+      webhooks for O(settle_time) seconds and re-sending it once, and was still not seen.
   returned: failure from the API
   type: bool
   sample: false

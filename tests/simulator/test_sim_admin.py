@@ -50,6 +50,20 @@ def test_faults_html_502_times_latency_drop(sim_us):
     assert requests.get(url + "/v3/applications", headers=bearer(), timeout=10).status_code == 500
 
 
+def test_fault_drop_after_handles_the_request_then_loses_the_answer(sim_us):
+    url = sim_us.url
+    sim_us.add_fault(method="POST", path=LINK, drop_after=True, times=1)
+    with pytest.raises(requests.ConnectionError):
+        requests.post(url + LINK, headers=link_headers(), timeout=10)
+    # the link was made although the client never got the answer
+    app = requests.get(url + "/v3/applications", headers=bearer(), timeout=10).json()["data"]
+    assert app["v2_application_id"] == ACME_V2[0]
+    logged = [e for e in sim_us.requests_log() if e["path"] == LINK]
+    assert [(e["status"], bool(e["fault"])) for e in logged] == [(None, True)]
+    # the rule is used up: the next request gets its answer
+    assert requests.post(url + LINK, headers=link_headers(), timeout=10).status_code == 200
+
+
 def test_fault_probability_and_listing(make_api):
     api = make_api()
     admin = api.client
@@ -66,7 +80,8 @@ def test_fault_probability_and_listing(make_api):
     assert admin.delete(f"/_sim/faults/{rule_id}").status_code == 200
     assert admin.delete(f"/_sim/faults/{rule_id}").status_code == 404
     for bad in ({"path": "/x"}, {"status": 99}, {"path_regex": "("}, {"status": 500, "times": 0},
-                {"status": 500, "bogus": 1}, {"status": 500, "probability": 2}):
+                {"status": 500, "bogus": 1}, {"status": 500, "probability": 2},
+                {"drop_after": True, "status": 500}, {"drop_after": True, "drop": True}):
         assert admin.post("/_sim/faults", json=bad).status_code == 400, bad
 
 

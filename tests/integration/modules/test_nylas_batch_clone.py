@@ -274,20 +274,21 @@ def test_5xx_while_waiting_keeps_job_ids(sim):
     assert result["clone_job"]["linked_job_id"] == ids["snapshot"]
 
 
-def test_html_502_on_start_is_reread_never_resent(sim):
+def test_html_502_on_every_start_is_resent_once_then_unknown(sim):
     sim.add_fault(method="POST", path="/v3/migration-tools/snapshot-batch-clone", status=502,
                   body="<html><head><title>502</title></head><body>Bad Gateway</body></html>",
                   content_type="text/html")
-    res = run(sim)
+    res = run(sim, settle_time=1)
     assert res.rc != 0
     result = res.result
     assert result["status"] == 502 and result["outcome_unknown"] is True and result["changed"] is False
+    assert result["msg"].startswith("The outcome of the batch clone start is unknown (re-read for 1 s and re-sent once")
     assert "Bad Gateway" in result["msg"] and "<body>" not in result["msg"]
-    assert len(writes(sim)) == 1
+    assert len(writes(sim)) == 2  # re-sent once, only after settle_time
     sim.clear_faults()
     again = run(sim)
     assert again.rc == 0 and again.result["job_started"] is True
-    assert len(writes(sim)) == 2
+    assert len(writes(sim)) == 3
 
 
 def test_demo_seed_rerun_reports_no_change(sim_us):

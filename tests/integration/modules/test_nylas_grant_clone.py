@@ -83,7 +83,7 @@ def test_first_run_changes_rerun_does_not_write(sim):
     first = run(sim, account_ids=ids)
     assert first.rc == 0, first.raw
     assert first.result["changed"] is True
-    assert first.result["summary"] == {"created": 4, "existing": 0, "failed": 0, "planned": 0,
+    assert first.result["summary"] == {"created": 4, "existing": 0, "failed": 0, "unknown": 0, "planned": 0,
                                        "placeholders": 2, "total": 4}
     grants = by_account(first.result)
     assert grants["acc-gmail-1"]["grant_status"] == "valid" and grants["acc-gmail-1"]["provider"] == "google"
@@ -187,44 +187,84 @@ def test_5xx_on_read(sim):
     assert res.result["path"] == "/v3/grants"
 
 
-def test_html_502_on_clone_is_reread_never_resent(sim):
+def clone_posts(sim, account_id, since=0):
+    return [e for e in writes(sim, since) if e["path"] == "/v3/migration-tools/grants/%s/clone" % account_id]
+
+
+def test_html_502_on_every_clone_of_an_account_ends_unknown_never_failed(sim):
+    # a gateway answers 502 each time: Nylas never said the clone failed, and no grant shows
     sim.add_fault(method="POST", path="/v3/migration-tools/grants/acc-gmail-2/clone", status=502,
                   body="<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>",
                   content_type="text/html")
-    res = run(sim, account_ids=["acc-gmail-1", "acc-gmail-2"])
+    res = run(sim, account_ids=["acc-gmail-1", "acc-gmail-2"], settle_time=1)
     assert res.rc != 0
     result = res.result
     assert result["status"] == 502 and result["outcome_unknown"] is True
+    assert result["msg"].startswith("The outcome of 1 of 2 accounts is unknown (acc-gmail-2): HTTP 502")
     assert "Bad Gateway" in result["msg"] and "<html>" not in result["msg"]
     grants = by_account(result)
     assert grants["acc-gmail-1"]["result"] == "created"
-    assert grants["acc-gmail-2"]["result"] == "failed" and grants["acc-gmail-2"]["error"]["outcome_unknown"]
-    posts = [e for e in writes(sim, 0) if e["path"].endswith("acc-gmail-2/clone")]
-    assert len(posts) == 1
+    entry = grants["acc-gmail-2"]
+    assert entry["result"] == "unknown" and entry["error"]["outcome_unknown"] is True
+    assert "re-read for 1 s and re-sent once without seeing a grant" in entry["error"]["message"]
+    assert result["summary"]["unknown"] == 1 and result["summary"]["failed"] == 0
+    assert len(clone_posts(sim, "acc-gmail-2")) == 2  # sent, then re-sent once after settle_time
     sim.clear_faults()
     again = run(sim, account_ids=["acc-gmail-1", "acc-gmail-2"])
     assert again.rc == 0 and by_account(again.result)["acc-gmail-2"]["result"] == "created"
 
 
-def test_dropped_connection_on_clone_is_not_resent(sim):
+def test_dropped_connection_on_clone_is_resent_once_in_the_same_run(sim):
+    # issue 10 point 2: the connection drops before Nylas acts; the re-reads prove there is no grant;
+    # after settle_time the clone is re-sent once and the account is created in this same run
     sim.add_fault(method="POST", path="/v3/migration-tools/grants/acc-gmail-1/clone", drop=True, times=1)
-    res = run(sim, account_id="acc-gmail-1")
-    assert res.rc != 0 and res.result["outcome_unknown"] is True
-    assert len(writes(sim, 0)) == 1
-
-
-def test_timeout_after_send_resolves_to_created_by_rereading(sim):
-    # the clone is processed 2.5 s after it arrives, the client gives up at 2 s; the re-read of the
-    # grant is delayed 1.5 s, so it sees the grant the server made: created, one POST, one grant
-    sim.add_fault(method="POST", path="/v3/migration-tools/grants/acc-gmail-1/clone", latency_ms=2500, times=1)
-    sim.add_fault(method="GET", path="/v3/grants", latency_ms=1500, times=2)
-    res = run(sim, account_id="acc-gmail-1", timeout=2, max_retries=0)
+    res = run(sim, account_id="acc-gmail-1", settle_time=1)
     assert res.rc == 0, res.raw
     entry = res.result["grants"][0]
     assert entry["result"] == "created" and entry["grant_id"]
-    assert len(writes(sim, 0)) == 1
+    assert [e["status"] for e in clone_posts(sim, "acc-gmail-1")] == [None, 200]
+    rereads = [e for e in sim.requests_log() if e["path"] == "/v3/grants" and e["query"].get("account_ids")]
+    assert len(rereads) >= 3  # the plan's read, the re-reads of the settle
+
+
+def test_answer_lost_after_the_clone_is_found_on_reread_not_resent(sim):
+    sim.add_fault(method="POST", path="/v3/migration-tools/grants/acc-gmail-1/clone", drop_after=True, times=1)
+    res = run(sim, account_id="acc-gmail-1", settle_time=5)
+    assert res.rc == 0, res.raw
+    assert res.result["grants"][0]["result"] == "created"
+    assert len(clone_posts(sim, "acc-gmail-1")) == 1
+
+
+def test_timeout_after_send_resolves_to_created_by_rereading(sim):
+    # the clone is processed 2.5 s after it arrives, the client gives up at 1 s; the re-reads with
+    # back-off see the grant the server made: created, one POST, one grant
+    sim.add_fault(method="POST", path="/v3/migration-tools/grants/acc-gmail-1/clone", latency_ms=2500, times=1)
+    res = run(sim, account_id="acc-gmail-1", timeout=1, max_retries=0, settle_time=10)
+    assert res.rc == 0, res.raw
+    entry = res.result["grants"][0]
+    assert entry["result"] == "created" and entry["grant_id"]
+    assert len(clone_posts(sim, "acc-gmail-1")) == 1
     again = run(sim, account_id="acc-gmail-1")
     assert again.result["changed"] is False and again.result["grants"][0]["grant_id"] == entry["grant_id"]
+
+
+def test_late_answer_with_settle_time_zero_is_unknown_never_failed(sim):
+    # issue 10 point 1: Nylas carries the clone out after the client's timeout; with no time to settle
+    # the module says the outcome is unknown (not failed), sends nothing more, and the grant appears
+    sim.add_fault(method="POST", path="/v3/migration-tools/grants/acc-gmail-1/clone", latency_ms=2500, times=1)
+    res = run(sim, account_id="acc-gmail-1", timeout=1, max_retries=0, settle_time=0)
+    assert res.rc != 0
+    entry = res.result["grants"][0]
+    assert entry["result"] == "unknown" and res.result["summary"] == dict(
+        created=0, existing=0, failed=0, unknown=1, planned=0, placeholders=0, total=1)
+    assert "re-read once without seeing a grant" in entry["error"]["message"]
+    assert res.result["msg"].startswith("The outcome of 1 account is unknown (acc-gmail-1): timeout: outcome unknown")
+    assert "failed" not in res.result["msg"].lower()
+    sim.wait_for(lambda: sim.state()["grants"] == 1, timeout=10)
+    assert len(clone_posts(sim, "acc-gmail-1")) == 1
+    again = run(sim, account_id="acc-gmail-1")
+    assert again.rc == 0 and again.result["grants"][0]["result"] == "existing"
+    assert len(clone_posts(sim, "acc-gmail-1")) == 1
 
 
 def test_concurrent_clones_one_post_per_account(sim):
@@ -254,3 +294,52 @@ def test_demo_seed_single_account(sim_us):
     res = run_module(MODULE, {"api_key": ACME_KEY, "api_uri": sim_us.url, "account_ids": gmail})
     assert res.rc == 0 and res.result["summary"]["created"] == 1
     assert ACME_KEY not in res.raw
+
+
+# -- issue 10, done when: 30 accounts, 3 dropped clone connections, one run ---------------------------
+
+THIRTY = ["acc-thirty-%02d" % n for n in range(30)]
+DROPPED = ["acc-thirty-03", "acc-thirty-14", "acc-thirty-27"]
+
+
+@pytest.fixture
+def sim30(sim_factory, tmp_path):
+    """A fresh simulator with one linked pair of 30 gmail accounts."""
+    data = {
+        "v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us",
+                             "accounts": [{"id": a, "provider": "gmail"} for a in THIRTY]}],
+        "v3_applications": [{"application_id": "app-it-clone", "api_key": API_KEY, "region": "us",
+                             "v2_application_id": V2_ID}],
+    }
+    path = tmp_path / "thirty-seed.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return sim_factory("us", seed=path)
+
+
+def grants_per_account(sim):
+    """``{account_id: number of grants}`` of the test application, read from the API (``GET /v3/grants``)."""
+    request = urllib.request.Request("%s/v3/grants?limit=200" % sim.url, headers={"Authorization": "Bearer " + API_KEY})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback simulator
+        grants = json.loads(response.read())["data"]
+    counts = {}
+    for item in grants:
+        counts[item["account_id"]] = counts.get(item["account_id"], 0) + 1
+    return counts
+
+
+def test_thirty_accounts_three_dropped_clones_all_migrated_in_one_run(sim30):
+    for account_id in DROPPED:
+        sim30.add_fault(method="POST", path="/v3/migration-tools/grants/%s/clone" % account_id, drop=True, times=1)
+    res = run(sim30, account_ids=THIRTY, concurrency=4, settle_time=2)
+    assert res.rc == 0, res.raw
+    results = by_account(res.result)
+    assert set(g["result"] for g in results.values()) == {"created"}
+    assert res.result["summary"]["created"] == 30 and res.result["summary"]["unknown"] == 0
+    assert sim30.state()["applications"]["app-it-clone"]["grants"]["total"] == 30
+    per_account = grants_per_account(sim30)
+    assert sorted(per_account) == THIRTY and set(per_account.values()) == {1}  # none lost, none duplicated
+    posts = {}
+    for entry in writes(sim30, 0):
+        posts.setdefault(entry["path"].split("/")[-2], []).append(entry["status"])
+    assert {a: posts[a] for a in DROPPED} == {a: [None, 200] for a in DROPPED}
+    assert all(posts[a] == [200] for a in THIRTY if a not in DROPPED)

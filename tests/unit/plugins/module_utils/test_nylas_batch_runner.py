@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_runner import run_batch_clone
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasAPIError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import FakeClock
 
 
 class Failed(Exception):
@@ -32,9 +33,12 @@ class FakeModule:
         self.client = client
         self.check_mode = check_mode
         self.params = dict(providers=None, mode="only_new", limit=None, offset=None, allow_invalid_grant_creation=None,
-                           clone_exchange=None, wait=False, wait_timeout=60, poll_interval=1, fail_on_partial=False)
+                           clone_exchange=None, wait=False, wait_timeout=60, poll_interval=1, fail_on_partial=False,
+                           settle_time=30)
         self.params.update(params)
         self.warnings = []
+        self.clock = FakeClock()
+        self.sleep = self.clock.sleep
 
     def has_v2_credentials(self):
         return False
@@ -47,8 +51,9 @@ class FakeModule:
 
 
 class FakeClient:
-    def __init__(self, start_error=None, creates_jobs=False, reread_error=None):
+    def __init__(self, start_error=None, creates_jobs=False, reread_error=None, failing_starts=None):
         self.start_error = start_error
+        self.failing_starts = failing_starts  # None: every start fails
         self.creates_jobs = creates_jobs
         self.reread_error = reread_error
         self.jobs = []
@@ -61,6 +66,10 @@ class FakeClient:
 
     def start_batch_clone(self, **kwargs):
         self.starts += 1
+        if self.failing_starts is not None and self.starts > self.failing_starts:
+            self.jobs += [{"job_id": "s2", "type": "snapshot", "status": "pending", "linked_job_id": "m2"},
+                          {"job_id": "m2", "type": "migration", "status": "pending", "linked_job_id": "s2"}]
+            return {"snapshot_job": dict(self.jobs[-2]), "clone_job": dict(self.jobs[-1])}
         if self.creates_jobs:
             self.jobs += [{"job_id": "s1", "type": "snapshot", "status": "pending", "linked_job_id": "m1"},
                           {"job_id": "m1", "type": "migration", "status": "pending", "linked_job_id": "s1"}]
@@ -72,14 +81,33 @@ def unknown():
                          path="/v3/migration-tools/snapshot-batch-clone", outcome_unknown=True)
 
 
-def test_unknown_start_that_did_not_happen_fails_with_the_start_error():
+def test_unknown_start_that_did_not_happen_is_resent_once_then_reported_unknown():
+    client = FakeClient(start_error=unknown())
+    module = FakeModule(client)
+    with pytest.raises(Failed) as info:
+        run_batch_clone(module, clock=lambda: 0.0, sleep=None)
+    result = info.value.result
+    assert result["msg"].startswith("The outcome of the batch clone start is unknown (re-read for 30 s and re-sent "
+                                    "once without seeing the write; a re-run re-reads the state first")
+    assert "HTTP 502" in result["msg"]
+    assert result["outcome_unknown"] is True and result["request_id"] == "rid-502"
+    assert result["changed"] is False and result["job_started"] is False and client.starts == 2
+    assert sum(module.clock.slept) == 60  # settled twice: 30 s before the re-send, 30 s after
+
+
+def test_unknown_start_with_settle_time_zero_is_never_resent():
     client = FakeClient(start_error=unknown())
     with pytest.raises(Failed) as info:
-        run_batch_clone(FakeModule(client), clock=lambda: 0.0, sleep=None)
-    result = info.value.result
-    assert result["msg"].startswith("Failed to start the batch clone: HTTP 502")
-    assert result["outcome_unknown"] is True and result["request_id"] == "rid-502"
-    assert result["changed"] is False and result["job_started"] is False and client.starts == 1
+        run_batch_clone(FakeModule(client, settle_time=0), clock=lambda: 0.0, sleep=None)
+    assert "(re-read once without seeing the write" in info.value.result["msg"] and client.starts == 1
+
+
+def test_unknown_start_not_shown_after_settle_time_is_resent_and_followed():
+    client = FakeClient(start_error=unknown(), failing_starts=1)
+    module = FakeModule(client)
+    result = run_batch_clone(module, clock=lambda: 0.0, sleep=None)
+    assert result["job_started"] is True and result["clone_job"]["job_id"] == "m2" and client.starts == 2
+    assert any("re-sent once" in w for w in module.warnings)
 
 
 def test_unknown_start_that_happened_is_followed():

@@ -94,8 +94,9 @@ def test_summary_reauth_and_diff():
         p.grant_result("c", p.RESULT_EXISTING, grant=grant("c", "invalid")),
         p.grant_result("d", p.RESULT_FAILED, error={"message": "x"}),
     ]
-    assert p.summarize_clone_results(results) == {"created": 2, "existing": 1, "failed": 1, "planned": 0,
-                                                  "placeholders": 2, "total": 4}
+    results.append(p.grant_result("e", p.RESULT_UNKNOWN, error={"message": "y", "outcome_unknown": True}))
+    assert p.summarize_clone_results(results) == {"created": 2, "existing": 1, "failed": 1, "unknown": 1,
+                                                  "planned": 0, "placeholders": 2, "total": 5}
     assert p.reauth_required_ids(results) == ["b", "c"]
     assert p.clone_diff(results) == {"before": {"migrated_account_ids": []},
                                      "after": {"migrated_account_ids": ["a", "b"]}}
@@ -112,11 +113,35 @@ def test_failure_messages():
     assert p.clone_failure_prefix(two) == "Failed to clone 2 of 3 accounts. Failed to clone account zz"
 
 
-def test_resolve_unknown_outcome():
-    created = p.resolve_unknown_outcome("a", grant("a"), {"message": "502"})
-    assert created["result"] == "created" and created["grant_id"] == "g-a"
-    failed = p.resolve_unknown_outcome("a", None, {"message": "502", "outcome_unknown": True})
-    assert failed["result"] == "failed" and failed["error"]["outcome_unknown"] is True
+def test_failure_messages_name_unknown_accounts_apart():
+    err = {"message": "account not found", "status": 404, "error_type": "not_found_error", "request_id": "r1"}
+    lost = {"message": "outcome unknown (...): connection dropped", "error_type": "connection_error",
+            "outcome_unknown": True}
+    unknown = [p.grant_result("u%d" % n, p.RESULT_UNKNOWN, error=lost) for n in range(12)]
+    assert p.clone_failure_message(unknown[:1]) == (
+        "The outcome of 1 account is unknown (u0): connection_error: outcome unknown (...): connection dropped")
+    assert p.clone_failure_prefix(unknown) == (
+        "The outcome of 12 of 12 accounts is unknown (u0, u1, u2, u3, u4, u5, u6, u7, u8, u9, ...)")
+    both = unknown[:2] + [p.grant_result("zz", p.RESULT_FAILED, error=err)]
+    assert p.clone_failure_message(both) == ("Failed to clone account zz; the outcome of 2 of 3 accounts is unknown "
+                                             "(u0, u1): HTTP 404 not_found_error: account not found (request_id=r1)")
+    assert p.first_clone_error(both) is err and p.first_clone_error(unknown[:1]) is lost
+    assert p.first_clone_error([]) is None
+
+
+def test_settled_clone_result():
+    created = p.settled_clone_result("a", "written", grant("a"), None, 30)
+    assert created["result"] == "created" and created["grant_id"] == "g-a" and created["error"] is None
+    shown = p.settled_clone_result("a", "shown", grant("a"), {"message": "502"}, 30)
+    assert shown["result"] == "created" and shown["error"] is None
+    failed = p.settled_clone_result("a", "failed", None, {"message": "no", "status": 400}, 30, resent=True)
+    assert failed["result"] == "failed" and failed["error"] == {"message": "no", "status": 400}
+    unknown = p.settled_clone_result("a", "unknown", None, {"message": "dropped", "status": None}, 30, resent=True)
+    assert unknown["result"] == "unknown" and unknown["grant_id"] is None
+    assert unknown["error"] == {"status": None, "outcome_unknown": True, "message": (
+        "outcome unknown (re-read for 30 s and re-sent once without seeing a grant; a re-run re-reads the grant "
+        "first and clones the account only if it is still missing): dropped")}
+    assert "re-read once without seeing a grant" in p.settled_clone_result("a", "unknown", None, {}, 0)["error"]["message"]
 
 
 # -- providers and outcomes --------------------------------------------------------------------

@@ -13,7 +13,12 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_cutover_runn
     run_rollback,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasAPIError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import attempt_write
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_settle import settle_without_resend
+
+
+def attempt_write(write, reread, is_done):
+    """The cutover's attempt: settle without re-send, settle_time 0 (one re-read), nothing sleeps."""
+    return settle_without_resend(write, reread, is_done, settle_time=0, sleep=lambda _s: None)
 
 
 def api_error(status=400, outcome_unknown=False):

@@ -20,13 +20,14 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_client impor
     build_basic_v2,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, nylas_argument_spec
+from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import FakeClock
 
 API_KEY = "nyk_wrapper_TEST_KEY_42"
 V2_ID = "v2-wrapper"
 V2_SECRET = "wrapper-v2-secret-XYZ"
 BASIC_V2 = build_basic_v2(V2_ID, V2_SECRET)
 ENV_VARS = ("NYLAS_API_KEY", "NYLAS_REGION", "NYLAS_API_URI", "NYLAS_V2_CLIENT_ID", "NYLAS_V2_CLIENT_SECRET",
-            "NYLAS_V2_API_URI")
+            "NYLAS_V2_API_URI", "NYLAS_SETTLE_TIME")
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +37,13 @@ def clean_env(monkeypatch):
 
 
 def make(args, check_mode=False, diff=False, **kwargs):
+    """A NylasModule whose settle loop runs on a fake clock (``module.clock.slept`` lists the waits)."""
     module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
     with patch_module_args(module_args):
-        return NylasModule(**kwargs)
+        module = NylasModule(**kwargs)
+    module.clock = FakeClock()
+    module.sleep = module.clock.sleep
+    return module
 
 
 def finish(capsys, call, args=None):
@@ -56,15 +61,16 @@ def finish(capsys, call, args=None):
 def test_argument_spec_shape():
     spec = nylas_argument_spec()
     assert set(spec) == {"api_key", "region", "api_uri", "v2_client_id", "v2_client_secret", "v2_api_uri",
-                         "validate_certs", "timeout", "max_retries", "rate_limit"}
+                         "validate_certs", "timeout", "max_retries", "rate_limit", "settle_time"}
     assert spec["api_key"]["no_log"] is True and spec["api_key"]["required"] is True
     assert spec["v2_client_secret"]["no_log"] is True
     assert spec["region"]["choices"] == ["us", "eu"] and spec["region"]["default"] == "us"
     assert spec["rate_limit"]["default"] == 20.0
     assert spec["timeout"]["default"] == 30 and spec["max_retries"]["default"] == 5
+    assert spec["settle_time"] == dict(type="int", default=30, fallback=spec["settle_time"]["fallback"])
     for name, env in (("api_key", "NYLAS_API_KEY"), ("region", "NYLAS_REGION"), ("api_uri", "NYLAS_API_URI"),
                       ("v2_client_id", "NYLAS_V2_CLIENT_ID"), ("v2_client_secret", "NYLAS_V2_CLIENT_SECRET"),
-                      ("v2_api_uri", "NYLAS_V2_API_URI")):
+                      ("v2_api_uri", "NYLAS_V2_API_URI"), ("settle_time", "NYLAS_SETTLE_TIME")):
         assert spec[name]["fallback"][1] == [env]
     # a fresh copy each call: modules may change theirs
     spec["api_key"]["required"] = False
@@ -192,7 +198,8 @@ def test_region_api_uri_mismatch_fails(capsys):
 
 
 @pytest.mark.parametrize("option, value, text", [
-    ("timeout", 0, "timeout"), ("max_retries", -1, "max_retries"), ("rate_limit", -1.0, "rate_limit")])
+    ("timeout", 0, "timeout"), ("max_retries", -1, "max_retries"), ("rate_limit", -1.0, "rate_limit"),
+    ("settle_time", -1, "settle_time")])
 def test_numbers_checked(capsys, option, value, text):
     rc, result, dummy = finish(capsys, NylasModule, {"api_key": API_KEY, option: value})
     assert rc == 1 and text in result["msg"]
@@ -278,51 +285,6 @@ def raiser(error):
     return fn
 
 
-def test_write_took_effect_decision():
-    def done(state):
-        return state.get("linked")
-
-    assert nylas_module.write_took_effect(unknown_error(), {"linked": True}, done)
-    assert not nylas_module.write_took_effect(unknown_error(), {"linked": False}, done)
-    assert not nylas_module.write_took_effect(unknown_error(), None, done)
-    assert not nylas_module.write_took_effect(sure_error(), {"linked": True}, done)
-    assert not nylas_module.write_took_effect(RuntimeError("x"), {"linked": True}, done)
-
-
-def test_attempt_write_success_does_not_reread():
-    rereads = []
-    assert nylas_module.attempt_write(lambda: {"id": 1}, lambda: rereads.append(1)) == ({"id": 1}, None, None)
-    assert rereads == []
-
-
-def test_attempt_write_unknown_outcome_shown_by_reread():
-    error = unknown_error()
-    assert nylas_module.attempt_write(raiser(error), lambda: {"id": 2}) == ({"id": 2}, error, None)
-
-
-def test_attempt_write_unknown_outcome_not_shown():
-    error = unknown_error()
-    assert nylas_module.attempt_write(raiser(error), lambda: None) == (None, error, None)
-    assert nylas_module.attempt_write(raiser(error), lambda: {"id": 2}, lambda s: False) == (None, error, None)
-
-
-def test_attempt_write_failed_reread_is_reported():
-    error, reread_error = unknown_error(), sure_error("reread failed", status=503)
-    assert nylas_module.attempt_write(raiser(error), raiser(reread_error)) == (None, error, reread_error)
-
-
-def test_attempt_write_sure_failure_never_rereads():
-    rereads = []
-    error = sure_error()
-    assert nylas_module.attempt_write(raiser(error), lambda: rereads.append(1) or {"id": 3}) == (None, error, None)
-    assert rereads == []
-
-
-def test_attempt_write_lets_other_exceptions_through():
-    with pytest.raises(RuntimeError):
-        nylas_module.attempt_write(raiser(RuntimeError("bug")), lambda: {"id": 1})
-
-
 def test_already_gone():
     assert nylas_module.already_gone(sure_error(status=404))
     assert not nylas_module.already_gone(sure_error(status=500))
@@ -374,34 +336,73 @@ def test_settle_write_unknown_outcome_shown_warns_and_returns_state(capsys):
     assert rc == 0 and "write failed (HTTP 504 gateway_timeout: timed out" in raw
 
 
-def test_settle_write_unknown_outcome_not_shown_fails_with_the_write_error(capsys):
+def test_settle_write_unknown_outcome_not_shown_is_resent_once_then_unknown(capsys):
     module = make(dict(api_key=API_KEY))
+    writes = []
+
+    def write():
+        writes.append(module.clock())
+        raise unknown_error()
+
     rc, result, dummy = finish(capsys, lambda: module.settle_write(
-        raiser(unknown_error()), lambda: None, bool, lambda e: "never", msg="Failed to write",
-        if_unknown=dict(msg="Failed to write (outcome unknown)", changed=True), changed=False, thing={"id": "before"}))
-    assert rc == 1 and result["msg"].startswith("Failed to write (outcome unknown): HTTP 504")
+        write, lambda: None, bool, lambda e: "never", msg="Failed to write",
+        if_unknown=dict(msg="The outcome of the write is unknown", changed=True), changed=False,
+        thing={"id": "before"}))
+    assert rc == 1 and result["msg"].startswith(
+        "The outcome of the write is unknown (re-read for 30 s and re-sent once without seeing the write; a re-run "
+        "re-reads the state first and writes only what is missing): HTTP 504")
     assert result["outcome_unknown"] is True and result["request_id"] == "rid-u"
     assert result["changed"] is True and result["thing"] == {"id": "before"}
+    assert writes == [1000.0, 1030.0]  # the re-send only after settle_time; settled again after it
 
 
-def test_settle_write_unknown_outcome_without_overrides_keeps_msg_and_partial(capsys):
-    module = make(dict(api_key=API_KEY))
+def test_settle_write_unknown_outcome_resent_and_made_warns(capsys):
+    module = make(dict(api_key=API_KEY, settle_time=5))
+    answers = [unknown_error(), {"id": 3}]
+
+    def write():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert module.settle_write(write, lambda: None, bool, lambda e: "never", msg="x") == {"id": 3}
+    rc, dummy, raw = finish(capsys, lambda: module.exit_json(changed=True))
+    assert "re-sent once" in raw and sum(module.clock.slept) == 5
+
+
+def test_settle_write_unknown_outcome_settle_time_zero_never_resends(capsys):
+    module = make(dict(api_key=API_KEY, settle_time=0))
+    writes = []
+
+    def write():
+        writes.append(1)
+        raise unknown_error()
+
     rc, result, dummy = finish(capsys, lambda: module.settle_write(
-        raiser(unknown_error()), lambda: None, bool, lambda e: "never", msg="Failed to write", changed=False))
-    assert rc == 1 and result["msg"].startswith("Failed to write: HTTP 504") and result["changed"] is False
+        write, lambda: None, bool, lambda e: "never", msg="Failed to write", changed=False))
+    assert rc == 1 and result["msg"].startswith("Outcome unknown: Failed to write (re-read once without seeing")
+    assert writes == [1] and result["changed"] is False
 
 
-def test_settle_write_failed_reread_keeps_the_write_error(capsys):
+def test_settle_write_failed_reread_keeps_the_write_error_and_never_resends(capsys):
     module = make(dict(api_key=API_KEY))
+    writes = []
+
+    def write():
+        writes.append(1)
+        raise unknown_error()
+
     rc, result, dummy = finish(capsys, lambda: module.settle_write(
-        raiser(unknown_error()), raiser(sure_error("reread", status=503)), bool, lambda e: "never", msg="Failed"))
-    assert rc == 1 and result["status"] == 504 and result["request_id"] == "rid-u"
+        write, raiser(sure_error("reread", status=503)), bool, lambda e: "never", msg="Failed"))
+    assert rc == 1 and result["status"] == 504 and result["request_id"] == "rid-u" and writes == [1]
 
 
 def test_settle_write_sure_failure_uses_msg_not_unknown_msg(capsys):
     module = make(dict(api_key=API_KEY))
     rc, result, dummy = finish(capsys, lambda: module.settle_write(
-        raiser(sure_error()), lambda: {"id": 1}, bool, lambda e: "never", msg="Failed", if_unknown=dict(msg="Unknown", changed=True), changed=False))
+        raiser(sure_error()), lambda: {"id": 1}, bool, lambda e: "never", msg="Failed",
+        if_unknown=dict(msg="Unknown", changed=True), changed=False))
     assert rc == 1 and result["msg"].startswith("Failed: HTTP 400") and result["outcome_unknown"] is False
     assert result["changed"] is False
 

@@ -8,6 +8,9 @@ import pytest
 
 from ansible.module_utils import basic
 
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import FakeClock
+
 
 @pytest.fixture
 def warnings(monkeypatch):
@@ -15,3 +18,12 @@ def warnings(monkeypatch):
     seen = []
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: seen.append(msg))
     return seen
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """A fake clock for the settle loop of every module (no real waiting); ``clock.slept`` lists the waits."""
+    fake = FakeClock()
+    monkeypatch.setattr(NylasModule, "clock", staticmethod(fake))
+    monkeypatch.setattr(NylasModule, "sleep", staticmethod(fake.sleep))
+    return fake

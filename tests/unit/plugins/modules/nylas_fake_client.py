@@ -13,7 +13,8 @@ unchanged against it: the v3 client is read-only in check mode (a write raises
 Fault injection, by method name (``"clone_grant"``) or by method name and first argument
 (``("clone_grant", "acc-1")``):
 
-- ``errors[key] = exc``: raised before the call has any effect;
+- ``errors[key] = exc``: raised before the call has any effect, on every call; a list instead raises
+  its items one call at a time (None: that call succeeds; an empty list: no more errors);
 - ``errors_after[key] = exc``: raised after the call took effect (a write whose outcome is unknown);
 - ``side_effects[name] = fn``: run before the error of ``errors`` (a write that "happened").
 
@@ -159,6 +160,9 @@ class FakeNylas:
                 error = table.get((name, args[0]))
             except TypeError:  # an unhashable first argument (a body) never keys a fault
                 error = None
+        if isinstance(error, list):
+            with self.lock:
+                error = error.pop(0) if error else None
         return error
 
     def _call(self, name, *args, **kwargs):
@@ -475,6 +479,29 @@ class FakeV2Client:
                 hook["state"] = state
                 return copy.deepcopy(hook)
         raise api_error(404, "not_found_error", "webhook %s not found" % webhook_id, method="PUT")
+
+
+class FakeClock:
+    """A monotonic clock that only moves when ``sleep`` is called: ``clock()``, ``sleep(s)``, ``slept``.
+
+    Installed as ``NylasModule.clock`` / ``NylasModule.sleep`` for every module unit test (conftest), so a
+    settle (re-reads with back-off for ``settle_time`` seconds) runs at once; ``slept`` lists the waits.
+    Thread-safe (the grant clone workers share it).
+    """
+
+    def __init__(self, start=1000.0):
+        self.now = float(start)
+        self.slept = []
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds):
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += seconds
 
 
 def run_module(main, args, capsys, check_mode=False, diff=False):

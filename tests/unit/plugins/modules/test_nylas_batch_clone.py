@@ -320,6 +320,15 @@ def test_start_outcome_unknown_follows_new_job(run, warnings):
     assert any("following it" in w for w in warnings)
 
 
+def test_start_outcome_unknown_without_new_job_is_resent_after_settle_time(run, warnings, clock):
+    err = NylasAPIError("bad gateway", status=502, method="POST", path="/v3/migration-tools/snapshot-batch-clone",
+                        outcome_unknown=True)
+    fake = fake_api(steps=DONE, accounts=[account("a")], errors={"start_batch_clone": [err]})  # nothing started
+    result, failed = run(fake, wait=False, settle_time=10)
+    assert not failed and result["job_started"] is True and len(starts(fake)) == 2
+    assert sum(clock.slept) == 10 and any("re-sent once" in w for w in warnings)
+
+
 def test_start_error_fails_with_fields(run):
     err = NylasAPIError("slow down", status=429, error_type="rate_limit_error", request_id="rid-429",
                         method="POST", path="/v3/migration-tools/snapshot-batch-clone", attempts=6)

@@ -171,7 +171,16 @@ def test_unknown_outcome_resolved_by_reread(api, capsys, warnings):  # noqa: F81
     assert_no_connector_secret(raw)
 
 
-def test_unknown_outcome_not_created_fails(api, capsys):
+def test_unknown_outcome_not_created_is_resent_once_then_unknown(api, capsys):
     api.errors["create_connector"] = api_error(502, "bad_gateway", "gone", method="POST", outcome_unknown=True)
     rc, result, dummy = run(capsys)
     assert rc == 1 and result["outcome_unknown"] is True and result["status"] == 502
+    assert result["msg"].startswith("The outcome of creating ") and "re-sent once" in result["msg"]
+    assert api.writes() == ["create_connector", "create_connector"]
+
+
+def test_unknown_outcome_not_created_is_resent_after_settle_time_and_created(api, capsys, clock):
+    api.errors["create_connector"] = [api_error(502, "bad_gateway", "gone", method="POST", outcome_unknown=True)]
+    rc, result, dummy = run(capsys)
+    assert rc == 0 and result["changed"] is True and result["connector"]
+    assert api.writes() == ["create_connector", "create_connector"] and sum(clock.slept) == 30

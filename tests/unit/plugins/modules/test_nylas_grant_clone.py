@@ -60,7 +60,8 @@ def test_clones_missing_and_reports_existing(run):
     assert not failed and result["changed"] is True
     assert [(g["account_id"], g["result"]) for g in result["grants"]] == [
         ("a", "created"), ("b", "existing"), ("c", "created")]
-    assert result["summary"] == {"created": 2, "existing": 1, "failed": 0, "planned": 0, "placeholders": 1, "total": 3}
+    assert result["summary"] == {"created": 2, "existing": 1, "failed": 0, "unknown": 0, "planned": 0,
+                                 "placeholders": 1, "total": 3}
     assert result["reauth_required"] == ["c"]
     assert sorted(c[0] for c in cloned(fake)) == ["a", "c"]
     assert "diff" not in result
@@ -165,18 +166,64 @@ def test_unknown_outcome_rereads_and_counts_created(run):
     assert not failed and result["changed"] is True
     assert result["grants"][0]["result"] == "created" and result["grants"][0]["grant_id"] == "g-a"
     assert cloned(fake) == [("a", None, None)]  # never re-sent
-    assert fake.names().count("find_grants_by_account_ids") == 2  # the plan's read, then the re-read
+    assert fake.names().count("find_grants_by_account_ids") == 2  # the plan's read, then the (first) re-read
     assert fake.calls_of("find_grants_by_account_ids")[-1] == (["a"],)
 
 
-def test_unknown_outcome_without_grant_fails(run):
-    err = NylasAPIError("timed out", status=None, error_type="timeout", method="POST", path="/x",
-                        outcome_unknown=True)
-    fake = fake_api(errors=clone_faults(a=err))
-    result, failed = run(fake, account_id="a")
-    assert failed and result["outcome_unknown"] is True
-    assert result["grants"][0]["error"]["outcome_unknown"] is True
-    assert len(cloned(fake)) == 1
+def dropped(account_id="a"):
+    """The error of a clone whose connection dropped: it may or may not have reached Nylas."""
+    return NylasAPIError("connection dropped; the request may have reached Nylas", error_type="connection_error",
+                         method="POST", path="/v3/migration-tools/grants/%s/clone" % account_id, outcome_unknown=True)
+
+
+def test_unknown_outcome_without_grant_is_unknown_never_failed(run, clock):
+    # Issue 10 point 1: an outcome that stays unknown is its own result, never "failed".
+    fake = fake_api(errors=clone_faults(a=dropped()))  # every clone drops before Nylas acts
+    result, failed = run(fake, account_ids=["a", "b"])
+    assert failed and result["outcome_unknown"] is True and result["error_type"] == "connection_error"
+    entry = result["grants"][0]
+    assert entry["result"] == "unknown" and entry["error"]["outcome_unknown"] is True
+    assert "re-read for 30 s and re-sent once without seeing a grant" in entry["error"]["message"]
+    assert "a re-run re-reads the grant first" in entry["error"]["message"]
+    assert result["summary"]["unknown"] == 1 and result["summary"]["failed"] == 0
+    assert result["summary"]["created"] == 1
+    assert result["msg"].startswith("The outcome of 1 of 2 accounts is unknown (a): connection_error: outcome unknown")
+    assert "Failed" not in result["msg"]
+    assert [c[0] for c in cloned(fake)] == ["a", "b", "a"] or sorted(c[0] for c in cloned(fake)) == ["a", "a", "b"]
+    assert sum(clock.slept) == 60  # settled before the re-send and after it
+
+
+def test_dropped_clone_is_resent_once_after_settle_time_and_created(run, clock):
+    # Issue 10 point 2: the re-read proves there is no grant; the same run re-sends once and gets it.
+    fake = fake_api(errors=clone_faults(a=[dropped(), None]))
+    result, failed = run(fake, account_id="a", settle_time=5)
+    assert not failed and result["changed"] is True
+    assert result["grants"][0]["result"] == "created" and result["grants"][0]["grant_id"] == "g-a"
+    assert [c[0] for c in cloned(fake)] == ["a", "a"]  # the fake refuses a second grant: none was made
+    assert sum(clock.slept) == 5  # the re-send only after settle_time
+
+
+def test_settle_time_zero_rereads_once_and_never_resends(run, clock):
+    fake = fake_api(errors=clone_faults(a=[dropped(), None]))
+    result, failed = run(fake, account_id="a", settle_time=0)
+    assert failed and result["grants"][0]["result"] == "unknown"
+    assert "re-read once without seeing a grant" in result["grants"][0]["error"]["message"]
+    assert len(cloned(fake)) == 1 and clock.slept == []
+
+
+def test_failed_and_unknown_are_named_apart(run, warnings):
+    fake = fake_api(errors=clone_faults(zz=not_found("zz"), a=dropped()))
+    result, failed = run(fake, account_ids=["a", "zz", "b"], fail_on_error=False, settle_time=1)
+    assert not failed and result["summary"]["failed"] == 1 and result["summary"]["unknown"] == 1
+    assert warnings[0].startswith("Failed to clone account zz; the outcome of 1 of 3 accounts is unknown (a): "
+                                  "HTTP 404 not_found_error")
+
+
+def test_unknown_outcome_with_failed_account_reports_the_failed_one_first(run):
+    fake = fake_api(errors=clone_faults(zz=not_found("zz"), a=dropped()))
+    result, failed = run(fake, account_ids=["a", "zz"], settle_time=1)
+    assert failed and result["status"] == 404 and result["request_id"] == "rid-404"
+    assert result["outcome_unknown"] is False
 
 
 def test_read_failure_fails_with_fields(run):

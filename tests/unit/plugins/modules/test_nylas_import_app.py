@@ -187,10 +187,19 @@ def test_unknown_outcome_resolved_by_reread(api, capsys):
     assert [c["url"] for c in result["callback_uris"]] == [CB]
 
 
-def test_unknown_outcome_not_done_fails(api, capsys):
+def test_unknown_outcome_not_done_is_resent_once_then_unknown(api, capsys):
     api.errors["import_v2_app"] = api_error(504, "gateway_timeout", "lost", method="POST", outcome_unknown=True)
     rc, result, dummy = run(capsys)
-    assert rc == 1 and result["outcome_unknown"] is True and "outcome unknown" in result["msg"]
+    assert rc == 1 and result["outcome_unknown"] is True
+    assert result["msg"].startswith("The outcome of the import of the v2 application is unknown (re-read for 30 s")
+    assert api.writes() == ["import_v2_app", "import_v2_app"]
+
+
+def test_unknown_outcome_not_done_is_resent_after_settle_time_and_made(api, capsys, clock, warnings):
+    api.errors["import_v2_app"] = [api_error(504, "gateway_timeout", "lost", method="POST", outcome_unknown=True)]
+    rc, result, raw = run(capsys)
+    assert rc == 0 and result["changed"] is True and any("re-sent once" in w for w in warnings)
+    assert api.writes() == ["import_v2_app", "import_v2_app"] and sum(clock.slept) == 30
 
 
 def test_read_error_after_import_keeps_partial_results(api, capsys):

@@ -115,7 +115,18 @@ def test_unknown_outcome_resolved_by_reread(api, capsys):
     assert "treating the link as made" in raw
 
 
-def test_unknown_outcome_not_linked_fails(api, capsys):
+def test_unknown_outcome_not_linked_is_resent_once_then_unknown(api, capsys):
     api.errors["link_v2_app"] = api_error(502, "bad_gateway", "gone", method="POST", outcome_unknown=True)
     rc, result, dummy = run(capsys)
     assert rc == 1 and result["outcome_unknown"] is True and result["status"] == 502
+    assert result["msg"].startswith("The outcome of linking the v2 application %s is unknown (re-read for 30 s "
+                                    "and re-sent once" % V2_ID)
+    assert api.writes() == ["link_v2_app", "link_v2_app"]
+
+
+def test_unknown_outcome_not_linked_is_resent_after_settle_time_and_linked(api, capsys, clock, warnings):
+    api.errors["link_v2_app"] = [api_error(502, "bad_gateway", "gone", method="POST", outcome_unknown=True)]
+    rc, result, raw = run(capsys)
+    assert rc == 0 and result["changed"] is True and result["application"]["v2_application_id"] == V2_ID
+    assert api.writes() == ["link_v2_app", "link_v2_app"] and sum(clock.slept) == 30
+    assert any("re-sent once" in w for w in warnings)

@@ -177,7 +177,24 @@ def test_unknown_outcome_resolved_by_reread(api, capsys, warnings):
     assert any("treating it as created" in w for w in warnings)
 
 
-def test_unknown_outcome_not_created_fails(api, capsys):
+def test_unknown_outcome_with_two_destinations_of_the_url_is_not_resent(api, capsys, warnings):
+    # the lost create made one, and someone else made another meanwhile: shown, never a third
+    api.side_effects["create_webhook"] = lambda: (existing(api, id="wh-late"), existing(api, id="wh-other"))
+    api.errors["create_webhook"] = api_error(504, "gateway_timeout", "timeout", method="POST", outcome_unknown=True)
+    rc, result, dummy = run(capsys)
+    assert rc == 0 and result["webhook"]["id"] == "wh-late" and api.writes() == ["create_webhook"]
+
+
+def test_unknown_outcome_not_created_is_resent_once_then_unknown(api, capsys):
     api.errors["create_webhook"] = api_error(502, "bad_gateway", "gone", method="POST", outcome_unknown=True)
     rc, result, dummy = run(capsys)
     assert rc == 1 and result["outcome_unknown"] is True and result["status"] == 502
+    assert result["msg"].startswith("The outcome of creating ") and "re-sent once" in result["msg"]
+    assert api.writes() == ["create_webhook", "create_webhook"]
+
+
+def test_unknown_outcome_not_created_is_resent_after_settle_time_and_created(api, capsys, clock):
+    api.errors["create_webhook"] = [api_error(502, "bad_gateway", "gone", method="POST", outcome_unknown=True)]
+    rc, result, dummy = run(capsys)
+    assert rc == 0 and result["changed"] is True and result["webhook"]
+    assert api.writes() == ["create_webhook", "create_webhook"] and sum(clock.slept) == 30
