@@ -239,18 +239,33 @@ def link_pending_warning(application, v2_client_id):
             % ((application or {}).get("application_id"), v2_client_id))
 
 
-def planned_connectors(v2_application, connectors):
+def account_providers(v2_accounts):
+    """The distinct v2 provider names of the v2 accounts, sorted (pure; ``eas`` included, empty names not)."""
+    return sorted(set(str(a.get("provider")).lower() for a in v2_accounts or [] if isinstance(a, dict) and a.get("provider")))
+
+
+def planned_connectors(v2_application, connectors, v2_accounts=None):
     """The connectors an import would create, which and why (pure): one dict per provider, sorted.
 
     Each missing v3 connector of :func:`v2_connector_providers` is listed with ``provider``,
     ``from_integrations`` (the v2 integration names it comes from), ``settings_from_v2`` (whether a
     v2 integration carries settings the import copies; their values are never listed), ``reason``
     and ``setup`` (what an operator still has to do, or None). Providers that already have a connector
-    are left alone by the import and not listed. Empty without a v2 application or integrations.
+    are left alone by the import and not listed.
+
+    The v2 application object does not list its integrations in Nylas's v2 API (``GET /a/{client_id}``
+    answers name, icon and redirect URIs). Without ``integrations`` and with ``v2_accounts``, the
+    integrations are inferred from the providers of the v2 accounts (an account of a provider exists
+    only through that provider's integration); each entry then has ``inferred: true``, says so in its
+    reason, and ``settings_from_v2`` is None (unknown), so only a documented setup step is named. This is a forecast for the plan: the import decision itself (:func:`plan_import`) never
+    depends on it. Empty without a v2 application, or without integrations and accounts.
     """
     have = connector_providers(connectors)
     by_provider = {}
-    for item in (v2_application or {}).get("integrations") or []:
+    v2_application = v2_application or {}
+    inferred = "integrations" not in v2_application and v2_accounts is not None
+    items = account_providers(v2_accounts) if inferred else (v2_application.get("integrations") or [])
+    for item in items:
         name = item if not isinstance(item, dict) else (item.get("provider") or item.get("name"))
         if not name:
             continue
@@ -266,14 +281,32 @@ def planned_connectors(v2_application, connectors):
     out = []
     for provider in sorted(by_provider):
         entry = by_provider[provider]
-        entry["reason"] = "v2 integration %s; the v3 application has no %s connector" % (
-            ", ".join(entry["from_integrations"]), provider)
+        if inferred:
+            entry["inferred"] = True
+            entry["reason"] = ("v2 accounts of provider %s (integrations inferred from the v2 accounts: the v2 API "
+                               "does not list them); the v3 application has no %s connector"
+                               % (", ".join(entry["from_integrations"]), provider))
+        else:
+            entry["reason"] = "v2 integration %s; the v3 application has no %s connector" % (
+                ", ".join(entry["from_integrations"]), provider)
+        if inferred:
+            entry["settings_from_v2"] = None  # unknown: the v2 API does not show the integrations' settings
         setup = CONNECTOR_SETUP_REASONS.get(provider)
-        if setup is None and provider in OAUTH_PROVIDERS and not entry["settings_from_v2"]:
+        if setup is None and provider in OAUTH_PROVIDERS and entry["settings_from_v2"] is False:
             setup = "gets no OAuth client credentials from v2; set them (nylas.migration.nylas_connector)"
         entry["setup"] = setup
         out.append(entry)
     return out
+
+
+def planned_setup(needing_setup, to_create):
+    """The connectors a plan says need setup (pure): ``needing_setup`` less the inferred planned ones with no step.
+
+    A connector the plan infers from the v2 accounts (``inferred``) carries settings the plan cannot
+    see; it is listed only when a documented setup step applies to it (``setup`` not None).
+    """
+    unknown = set(c["provider"] for c in to_create or [] if c.get("inferred") and c.get("setup") is None)
+    return [c for c in needing_setup or [] if c.get("provider") not in unknown]
 
 
 def predict_import(application, callback_uris, connectors, plan):

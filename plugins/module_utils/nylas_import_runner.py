@@ -70,3 +70,20 @@ def apply_import(module, v2_application, result):
         if_unknown=dict(msg="The outcome of the import of the v2 application is unknown", changed=result.get("changed")),
         **dict(result, changed=False)
     )
+
+
+def read_v2_accounts_for_plan(module, v2_application):
+    """The v2 accounts, read only to forecast the connectors of an import, or None.
+
+    Read when the v2 application object does not list its integrations (Nylas's v2 API does not) and
+    the v2 credentials are set. A failed read only warns: the forecast is then left out; no decision
+    depends on it. Endpoint: v2 ``GET /a/{client_id}/accounts`` (paged).
+    """
+    if v2_application is None or "integrations" in v2_application or not module.has_v2_credentials():
+        return None
+    try:
+        return module.v2_client.list_accounts()
+    except NylasError as e:
+        module.warn("Could not read the v2 accounts (%s); the plan does not list the connectors the import "
+                    "will create" % e)
+    return None

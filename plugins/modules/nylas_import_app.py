@@ -152,7 +152,9 @@ basis:
 connectors_to_create:
   description:
     - The connectors the import creates (or would create, in check mode), from the v2 integrations, when
-      the import is needed and the v2 application was read; empty otherwise.
+      the import is needed and the v2 application was read; empty otherwise. Nylas's v2 API does not list an
+      application's integrations, so they are then inferred from the providers of the v2 accounts (one read of
+      C(GET /a/{client_id}/accounts)), and the entry has C(inferred=true).
     - Each with C(provider), C(from_integrations) (the v2 integration names), C(settings_from_v2) (whether
       settings are copied from v2; their values are never shown), C(reason) and C(setup) (what is left to do, or null).
   returned: always
@@ -230,13 +232,19 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_app_planning
     link_pending_warning,
     plan_import,
     planned_connectors,
+    planned_setup,
     predict_import,
     require_link,
     v2_webhook_count,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import diff_dicts, redact
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_import_runner import apply_import, read_v2, read_v3
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_import_runner import (
+    apply_import,
+    read_v2,
+    read_v2_accounts_for_plan,
+    read_v3,
+)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import import_v2_app_request, planned_request
 
 
@@ -271,14 +279,18 @@ def main():
                        force=params["force"])
     result.update(reason=plan["reason"], basis=plan["basis"])
     before_callback_uris, before_connectors = callback_uris, connectors
-    result.update(connectors_to_create=planned_connectors(v2_application, connectors) if plan["needed"] else [],
-                  planned_requests=[])
+    to_create = []
+    if plan["needed"]:
+        to_create = planned_connectors(v2_application, connectors, read_v2_accounts_for_plan(module, v2_application))
+    result.update(connectors_to_create=to_create, planned_requests=[])
 
     if plan["needed"]:
         result["changed"] = True
         if module.check_mode:
             result["planned_requests"] = [planned_request(import_v2_app_request())]
-            application, callback_uris, connectors = predict_import(application, callback_uris, connectors, plan)
+            forecast = dict(plan, missing_connectors=sorted(set(plan["missing_connectors"]) |
+                                                            set(c["provider"] for c in to_create)))
+            application, callback_uris, connectors = predict_import(application, callback_uris, connectors, forecast)
         else:
             application, callback_uris, connectors = apply_import(module, v2_application, result)
 
@@ -289,7 +301,8 @@ def main():
         application=application,
         callback_uris=callback_uris,
         connectors=redact(connectors),
-        connectors_needing_setup=connectors_needing_setup(connectors, v2_application),
+        connectors_needing_setup=planned_setup(connectors_needing_setup(connectors, v2_application), to_create)
+        if module.check_mode else connectors_needing_setup(connectors, v2_application),
         not_migrated=import_not_migrated(v2_application),
         diff=import_diff(before_callback_uris, before_connectors, callback_uris, connectors),
     )

@@ -59,3 +59,25 @@ def test_planned_connectors_says_which_and_why():
     assert out[0]["setup"] is None and out[1]["setup"] is None and "OAuth" in out[2]["setup"]
     assert all(set(c) == {"provider", "from_integrations", "settings_from_v2", "reason", "setup"} for c in out)
     assert a.planned_connectors(None, []) == [] and a.planned_connectors({}, []) == []
+
+
+def test_planned_connectors_inferred_from_the_v2_accounts_when_integrations_are_not_listed():
+    """Nylas's v2 application object lists no integrations: the plan infers them from the accounts' providers."""
+    accounts = [{"provider": "gmail"}, {"provider": "graph"}, {"provider": "exchange"}, {"provider": "yahoo"},
+                {"provider": "eas"}, {"provider": "ews"}, {"provider": None}, "not-an-account"]
+    assert a.account_providers(accounts) == ["eas", "ews", "exchange", "gmail", "graph", "yahoo"]
+    out = a.planned_connectors({"application_name": "x"}, [{"provider": "ews"}], accounts)
+    assert [(c["provider"], c["from_integrations"], c["inferred"]) for c in out] == [
+        ("google", ["gmail"], True), ("imap", ["yahoo"], True), ("microsoft", ["exchange", "graph"], True)]
+    assert "inferred from the v2 accounts" in out[2]["reason"] and "Azure" in out[2]["setup"]
+    # listed integrations win over the accounts; without accounts nothing is inferred
+    assert [c["provider"] for c in a.planned_connectors({"integrations": ["icloud"]}, [], accounts)] == ["icloud"]
+    assert a.planned_connectors({"application_name": "x"}, [], None) == []
+
+
+def test_planned_setup_drops_inferred_connectors_without_a_documented_step():
+    needing = [{"provider": "google", "reason": "no OAuth client"}, {"provider": "microsoft", "reason": "Azure"}]
+    to_create = [{"provider": "google", "inferred": True, "setup": None},
+                 {"provider": "microsoft", "inferred": True, "setup": "Azure"}]
+    assert a.planned_setup(needing, to_create) == [needing[1]]
+    assert a.planned_setup(needing, [dict(to_create[0], inferred=False)]) == needing

@@ -226,3 +226,17 @@ def test_check_mode_without_link_or_v2_credentials_fails(api, capsys):
     del args["v2_client_id"], args["v2_client_secret"]
     rc, result, dummy = run_module(nylas_import_app.main, args, capsys, check_mode=True)
     assert rc == 1 and "not linked" in result["msg"]
+
+
+def test_check_mode_infers_the_connectors_from_the_v2_accounts(api, capsys):
+    """Issue 10 point 9: the v2 API lists no integrations; the plan still names the connectors the import creates."""
+    api.accounts = [{"id": "a1", "provider": "gmail"}, {"id": "a2", "provider": "office365"},
+                       {"id": "a3", "provider": "eas"}]
+    rc, result, raw = run(capsys, check_mode=True, diff=True)
+    assert rc == 0 and api.writes() == []
+    created = result["connectors_to_create"]
+    assert [(c["provider"], c.get("inferred")) for c in created] == [("google", True), ("microsoft", True)]
+    assert result["diff"]["after"]["connectors_to_create"] == created
+    assert [c["provider"] for c in result["connectors_needing_setup"]] == ["microsoft"]
+    assert sorted(result["diff"]["after"]["connectors"]) == ["google", "microsoft"]
+    assert_no_secret(raw)
