@@ -153,8 +153,9 @@ connectors_to_create:
   description:
     - The connectors the import creates (or would create, in check mode), from the v2 integrations, when
       the import is needed and the v2 application was read; empty otherwise. Nylas's v2 API does not list an
-      application's integrations, so they are then inferred from the providers of the v2 accounts (one read of
-      C(GET /a/{client_id}/accounts)), and the entry has C(inferred=true).
+      application's integrations, so in check mode they are then inferred from the providers of the v2 accounts
+      (one read of C(GET /a/{client_id}/accounts)), and the entry has C(inferred=true); a real run then shows the
+      connectors it made in RV(connectors).
     - Each with C(provider), C(from_integrations) (the v2 integration names), C(settings_from_v2) (whether
       settings are copied from v2; their values are never shown), C(reason) and C(setup) (what is left to do, or null).
   returned: always
@@ -281,7 +282,8 @@ def main():
     before_callback_uris, before_connectors = callback_uris, connectors
     to_create = []
     if plan["needed"]:
-        to_create = planned_connectors(v2_application, connectors, read_v2_accounts_for_plan(module, v2_application))
+        accounts = read_v2_accounts_for_plan(module, v2_application) if module.check_mode else None
+        to_create = planned_connectors(v2_application, connectors, accounts)
     result.update(connectors_to_create=to_create, planned_requests=[])
 
     if plan["needed"]:
