@@ -161,6 +161,20 @@ def test_translate_and_cutover_refuse_wrong_types_before_any_request(user, playb
     assert list(user["work"].iterdir()) == []
 
 
+@pytest.mark.parametrize("playbook, missing, message", [
+    # translate needs the API key only (its inventory may have no v2 keys: test_translate_playbook.py)
+    ("nylas.migration.translate", "nylas_api_key", "acme: set nylas_api_key for this application pair"),
+    ("nylas.migration.cutover", "nylas_v2_client_secret",
+     "acme: set nylas_api_key, nylas_v2_client_id and nylas_v2_client_secret for this application pair"),
+])
+def test_translate_and_cutover_need_their_credentials_before_any_request(user, playbook, missing, message):
+    rc, out, recap = _run(user["installed"], user["work"], user["inventory"], "--limit", "acme",
+                          "-e", json.dumps({missing: ""}), playbook=playbook)
+    assert rc != 0 and recap["acme"]["failed"] == 1, out[-4000:]
+    assert message in out, out[-3000:]
+    assert _api_requests(user["sims"]) == []
+
+
 def test_a_misspelt_nylas_variable_fails_the_preflight_naming_it(user):
     host_vars = user["inventory"] / "host_vars" / "globex.yml"
     data = yaml.safe_load(host_vars.read_text())
