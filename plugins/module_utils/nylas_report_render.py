@@ -29,6 +29,10 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_report impor
 #: Columns of ``reauth_required.csv`` and ``failed.csv``.
 CSV_FIELDS = ("account_id", "email", "provider", "grant_id", "application", "region")
 
+#: Columns added after ``CSV_FIELDS`` when the rows carry them: ``cutover``, the account's cutover state
+#: (``nylas_migration_info`` with ``cutover_record_dir``).
+OPTIONAL_CSV_FIELDS = ("cutover",)
+
 #: Files the page links to (relative to the page).
 LINKED_FILES = ("reauth_required.csv", "failed.csv", "summary.json")
 
@@ -303,7 +307,12 @@ def csv_cell(value):
 
 
 def render_csv(rows, fields=CSV_FIELDS):
-    """Render rows as CSV text (header line, then one line per row; RFC 4180 quoting and line ends)."""
+    """Render rows as CSV text (header line, then one line per row; RFC 4180 quoting and line ends).
+
+    ``fields``, then each of ``OPTIONAL_CSV_FIELDS`` that a row carries.
+    """
+    rows = list(rows)
+    fields = tuple(fields) + tuple(f for f in OPTIONAL_CSV_FIELDS if f not in fields and any(f in row for row in rows))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(fields)

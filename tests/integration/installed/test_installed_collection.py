@@ -6,7 +6,10 @@ with no checkout around (``ANSIBLE_COLLECTIONS_PATH`` = only the install path, n
 
 Asserts where every file was written (reports in ``./reports/<run id>/``, webhook secrets in
 ``./reports/webhook-secrets/``), that nothing was created or changed inside the installed collection or
-in the inventory, that the three pairs are migrated, and that a re-run reports ``changed=0``.
+in the inventory, that the three pairs are migrated, and that a re-run reports ``changed=0``. Then, from
+another directory, the end of the sequence by FQCN: ``nylas.migration.translate`` (``./translations/``),
+``nylas.migration.cutover`` (records in ``./reports/cutover/``) and ``nylas.migration.report``, whose
+rows carry the cutover state.
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ RUN_ID = re.compile(r"^\d{8}T\d{6}Z$")
 REPORT_FILES = {"summary.json", "index.html", "reauth_required.csv", "failed.csv"}
 
 
-def run_fqcn(installed, cwd, inventory, *args):
-    """``ansible-playbook nylas.migration.migrate -i <inventory> ...`` from ``cwd``; return (rc, stdout, recap)."""
-    cmd = [str(BIN / "ansible-playbook"), "nylas.migration.migrate", "-i", str(inventory)] + list(args)
+def run_fqcn(installed, cwd, inventory, *args, playbook="nylas.migration.migrate"):
+    """``ansible-playbook <playbook> -i <inventory> ...`` from ``cwd``; return (rc, stdout, recap)."""
+    cmd = [str(BIN / "ansible-playbook"), playbook, "-i", str(inventory)] + list(args)
     proc = subprocess.run(cmd, cwd=str(cwd), env=user_env(installed), stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=PLAYBOOK_TIMEOUT,
                           check=False)
@@ -41,6 +44,8 @@ def test_tarball_holds_the_role_and_leaves_the_checkout_out(installed_collection
         names = set(tar.getnames())
     for needed in ("roles/migrate/defaults/main.yml", "roles/migrate/meta/argument_specs.yml",
                    "roles/migrate/tasks/main.yml", "playbooks/migrate.yml", "playbooks/report.yml",
+                   "roles/migrate/tasks/translate.yml", "roles/migrate/tasks/cutover.yml",
+                   "playbooks/translate.yml", "playbooks/cutover.yml",
                    "extensions/awx/credential_type.yml", "extensions/awx/credential_type_many_pairs.yml"):
         assert needed in names, needed
     for left_out in ("ansible.cfg", "simulator", "tests/integration", "reports", "collections", ".venv"):
@@ -120,6 +125,51 @@ def test_files_go_to_the_working_directory_reports_folder(user_runs):
     plan = json.loads((work / "reports" / run_dirs[0] / "summary.json").read_text())
     assert plan["check_mode"] is True and plan["run_id"] == run_dirs[0]
     assert {p["application_pair"]: p["batch_action"] for p in plan["application_pairs"]} == dict.fromkeys(DEMO_PAIRS, "start")
+
+
+@pytest.fixture(scope="module")
+def end_runs(user_runs):
+    """After the migration, from a new directory of the user's: translate (one resource type, to keep it
+    short), cutover in check mode, a cutover of two eu accounts, then the report."""
+    installed, inventory = user_runs["installed"], user_runs["inventory"]
+    work = user_runs["work"].parent / "work-end"
+    work.mkdir()
+    runs = {}
+    for name, playbook, args in (
+            ("translate", "nylas.migration.translate", ["-e", '{"nylas_translate_resource_types": ["folders"]}']),
+            ("cutover plan", "nylas.migration.cutover", ["--check"]),
+            ("cutover", "nylas.migration.cutover", ["--tags", "cutover", "-e", "nylas_run_id=c1",
+                                                    "-e", "nylas_cutover_confirm=eu", "-e", "nylas_cutover_rollout_count=2"]),
+            ("report", "nylas.migration.report", ["-e", "nylas_run_id=r1"])):
+        runs[name] = run_fqcn(installed, work, inventory, *args, playbook=playbook)
+        if runs[name][0] != 0:
+            break
+    return {"runs": runs, "work": work}
+
+
+def test_translate_cutover_and_report_by_fqcn_write_only_in_the_users_directory(user_runs, end_runs):
+    runs, work = end_runs["runs"], end_runs["work"]
+    for name in ("translate", "cutover plan", "cutover", "report"):
+        assert name in runs and runs[name][0] == 0, (name, runs.get(name, (None, ""))[1][-6000:])
+    assert all(r["changed"] == 1 for r in runs["translate"][2].values()), runs["translate"][2]
+    assert runs["cutover"][2]["initech"]["changed"] == 1 and runs["cutover"][2]["acme"]["changed"] == 0
+    assert "Cutover skipped for acme" in runs["cutover"][1]
+
+    state = tree_state(work)
+    assert set(p.split("/")[0] for p in state) == {"translations", "reports"}, sorted(state)
+    for host in DEMO_PAIRS:
+        assert "translations/%s/folders.csv" % host in state, sorted(state)
+    assert sorted(p for p in state if p.startswith("reports/cutover/")) == ["reports/cutover/cutover-v2-eu-initech-c1.json"]
+    assert {p.split("/")[1] for p in state if p.startswith("reports/")} == {"cutover", "r1"}
+    for path, (kind, mode, _size, _digest) in state.items():
+        assert mode == (0o700 if kind == "dir" else 0o600), (path, oct(mode))
+    rows = json.loads((work / "reports" / "r1" / "rows" / "initech.json").read_text())["rows"]
+    assert sum(1 for r in rows if r["cutover"] == "cancelled (run c1)") == 2
+    assert sum(1 for r in rows if r["cutover"] == "kept: beyond this run's rollout size") > 0
+
+    installed = user_runs["installed"]
+    assert tree_state(installed.collection_dir) == user_runs["before"]["collection"], "written inside the collection"
+    assert tree_state(user_runs["inventory"]) == user_runs["before"]["inventory"]
 
 
 def test_running_from_inside_the_installed_collection_is_refused_before_any_request(

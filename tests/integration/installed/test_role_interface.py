@@ -2,11 +2,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The variables of the role ``nylas.migration.migrate`` as users meet them, on the installed collection:
 
-* ``ansible-doc -t role nylas.migration.migrate`` renders and lists every variable; every default is
-  written once in ``defaults/main.yml`` and every variable there is typed and documented in
+* ``ansible-doc -t role nylas.migration.migrate`` renders and lists every variable of its four entry
+  points (main, report, translate, cutover; ``-e <entry point>`` shows one); every default is written
+  once in ``defaults/main.yml`` and every variable there is typed and documented in
   ``meta/argument_specs.yml`` (and the spec's ``default`` values, for the reader, equal them);
 * a wrong value fails before any request with a message naming the variable: a region that does not
-  exist, a string where a number belongs, an entry of ``nylas_webhooks`` without its URL;
+  exist, a string where a number belongs, an entry of ``nylas_webhooks`` without its URL; the same for
+  the variables of ``nylas.migration.translate`` and ``nylas.migration.cutover``;
 * a misspelt ``nylas_`` variable (which Ansible would otherwise ignore) fails the pre-flight, naming it;
 * ``nylas_credentials_file`` without the pair's entry, with an unknown field, or not YAML fails the
   pair's pre-flight before any request, and never prints the file's content.
@@ -27,6 +29,7 @@ from tests.integration.playbooks.playbook_runner import DEMO_CREDENTIALS, DEMO_P
 ROLE = REPO_ROOT / "roles" / "migrate"
 PLAYBOOK_LEVEL = {"nylas_serial"}  # read by the playbook (serial), before the role: no role default
 ROLE_PREFIX = "nylas.migration.migrate : "
+ENTRY_POINTS = ("main", "report", "translate", "cutover")
 
 
 def _spec():
@@ -45,30 +48,38 @@ def _ansible_doc(installed, *args):
 
 
 # ----------------------------------------------------------------------------------------- documented
-def test_ansible_doc_renders_every_variable_of_both_entry_points(installed_collection):
+def test_ansible_doc_renders_every_variable_of_every_entry_point(installed_collection):
     text = _ansible_doc(installed_collection, "-t", "role", "nylas.migration.migrate")
-    for entry_point in ("main", "report"):  # "ENTRY POINT: *main* - ..." (the markers depend on colour)
-        assert re.search(r"ENTRY POINT: \W*%s\W" % entry_point, text), text[:500]
     spec = _spec()
-    for entry_point in ("main", "report"):
+    assert set(spec) == set(ENTRY_POINTS)
+    for entry_point in ENTRY_POINTS:  # "ENTRY POINT: *main* - ..." (the markers depend on colour)
+        assert re.search(r"ENTRY POINT: \W*%s\W" % entry_point, text), text[:500]
         for name in spec[entry_point]["options"]:
             assert name in text, (entry_point, name)
     for name in _defaults():
         assert name in text, name
     rendered = json.loads(_ansible_doc(installed_collection, "-t", "role", "--json", "nylas.migration.migrate"))
-    options = rendered["nylas.migration.migrate"]["entry_points"]["main"]["options"]
-    assert set(options) == set(spec["main"]["options"])
-    undocumented = [name for name, opt in options.items() if not opt.get("description") or not opt.get("type")]
-    assert not undocumented, undocumented
+    for entry_point in ENTRY_POINTS:
+        options = rendered["nylas.migration.migrate"]["entry_points"][entry_point]["options"]
+        assert set(options) == set(spec[entry_point]["options"]), entry_point
+        undocumented = [name for name, opt in options.items() if not opt.get("description") or not opt.get("type")]
+        assert not undocumented, (entry_point, undocumented)
+    # the README points at one entry point's variables with -e
+    translate = _ansible_doc(installed_collection, "-t", "role", "nylas.migration.migrate", "-e", "translate")
+    assert re.search(r"ENTRY POINT: \W*translate\W", translate) and "nylas_translate_root" in translate
+    assert "ENTRY POINT: main" not in translate and "nylas_batch_clone" not in translate
 
 
 def test_every_default_is_written_once_and_every_variable_is_typed():
     defaults = _defaults()
-    main = _spec()["main"]["options"]
-    assert set(defaults) == set(main) - PLAYBOOK_LEVEL, set(defaults) ^ (set(main) - PLAYBOOK_LEVEL)
-    report = _spec()["report"]["options"]
-    assert set(report) <= set(main) and all(report[name] == main[name] for name in report)
-    for name, option in main.items():
+    spec = _spec()
+    options = {}
+    for entry_point in ENTRY_POINTS:  # a variable shared by entry points is documented the same in each
+        for name, option in spec[entry_point]["options"].items():
+            assert options.setdefault(name, option) == option, (entry_point, name)
+    assert set(defaults) == set(options) - PLAYBOOK_LEVEL, set(defaults) ^ (set(options) - PLAYBOOK_LEVEL)
+    assert set(spec["report"]["options"]) <= set(spec["main"]["options"])
+    for name, option in options.items():
         if "default" in option:  # the spec repeats literal defaults for the reader: they must agree
             assert option["default"] == defaults[name], name
         elif name in defaults and "{{" not in str(defaults[name]):
@@ -76,25 +87,27 @@ def test_every_default_is_written_once_and_every_variable_is_typed():
         assert option.get("type") and option.get("description"), name
 
 
-@pytest.mark.parametrize("module, option, role_option, suboption", [
-    ("nylas_connector", "provider", "nylas_connectors", "provider"),
-    ("nylas_batch_clone", "providers", "nylas_batch_clone_providers", None),
-    ("nylas_batch_clone", "mode", "nylas_batch_clone_mode", None),
-    ("nylas_webhook", "state", "nylas_webhooks", "state"),
-    ("nylas_pubsub_channel", "state", "nylas_pubsub_channels", "state"),
+@pytest.mark.parametrize("module, option, role_option, suboption, entry_point", [
+    ("nylas_connector", "provider", "nylas_connectors", "provider", "main"),
+    ("nylas_batch_clone", "providers", "nylas_batch_clone_providers", None, "main"),
+    ("nylas_batch_clone", "mode", "nylas_batch_clone_mode", None, "main"),
+    ("nylas_webhook", "state", "nylas_webhooks", "state", "main"),
+    ("nylas_pubsub_channel", "state", "nylas_pubsub_channels", "state", "main"),
+    ("nylas_id_translate", "resource_types", "nylas_translate_resource_types", None, "translate"),
 ])
-def test_role_choices_are_the_modules_choices(installed_collection, module, option, role_option, suboption):
+def test_role_choices_are_the_modules_choices(installed_collection, module, option, role_option, suboption,
+                                              entry_point):
     """The role checks choices before any request; they must be the module's, which checks them again later."""
     doc = json.loads(_ansible_doc(installed_collection, "--json", "nylas.migration.%s" % module))
     module_choices = doc["nylas.migration.%s" % module]["doc"]["options"][option]["choices"]
-    role = _spec()["main"]["options"][role_option]
+    role = _spec()[entry_point]["options"][role_option]
     role_choices = role["options"][suboption]["choices"] if suboption else role["choices"]
     assert sorted(role_choices) == sorted(module_choices)
 
 
 # ---------------------------------------------------------------------------------- refused early
-def _run(installed, cwd, inventory, *args, env=None):
-    cmd = [str(BIN / "ansible-playbook"), "nylas.migration.migrate", "-i", str(inventory)] + list(args)
+def _run(installed, cwd, inventory, *args, env=None, playbook="nylas.migration.migrate"):
+    cmd = [str(BIN / "ansible-playbook"), playbook, "-i", str(inventory)] + list(args)
     proc = subprocess.run(cmd, cwd=str(cwd), env=user_env(installed, **(env or {})), stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=240, check=False)
     return proc.returncode, proc.stdout, parse_recap(proc.stdout)
@@ -128,13 +141,49 @@ def test_wrong_types_and_choices_fail_before_any_request_naming_the_variable(use
     assert not (user["work"] / "reports").exists()
 
 
+@pytest.mark.parametrize("playbook, entry_point, bad, messages", [
+    ("nylas.migration.translate", "translate",
+     {"nylas_translate_concurrency": "many", "nylas_translate_resource_types": ["mails"]},
+     ["argument 'nylas_translate_concurrency' is of type", "nylas_translate_resource_types must be one or more of"]),
+    ("nylas.migration.cutover", "cutover",
+     {"nylas_cutover_rollout_percent": "ten", "nylas_cutover_create_webhooks": "perhaps"},
+     ["argument 'nylas_cutover_rollout_percent' is of type", "argument 'nylas_cutover_create_webhooks' is of type"]),
+])
+def test_translate_and_cutover_refuse_wrong_types_before_any_request(user, playbook, entry_point, bad, messages):
+    """Also under a tag: the validation runs whatever --tags select."""
+    args = ["-e", json.dumps(bad)] + (["--tags", "cutover"] if entry_point == "cutover" else [])
+    rc, out, recap = _run(user["installed"], user["work"], user["inventory"], *args, playbook=playbook)
+    assert rc != 0 and set(recap) == set(DEMO_PAIRS) and all(r["failed"] == 1 for r in recap.values()), out[-4000:]
+    assert "Validating arguments against arg spec '%s'" % entry_point in out, out[-4000:]
+    for message in messages:
+        assert message in out, (message, out[-4000:])
+    assert _api_requests(user["sims"]) == []
+    assert list(user["work"].iterdir()) == []
+
+
+@pytest.mark.parametrize("playbook, missing, message", [
+    # translate needs the API key only (its inventory may have no v2 keys: test_translate_playbook.py)
+    ("nylas.migration.translate", "nylas_api_key", "acme: set nylas_api_key for this application pair"),
+    ("nylas.migration.cutover", "nylas_v2_client_secret",
+     "acme: set nylas_api_key, nylas_v2_client_id and nylas_v2_client_secret for this application pair"),
+])
+def test_translate_and_cutover_need_their_credentials_before_any_request(user, playbook, missing, message):
+    rc, out, recap = _run(user["installed"], user["work"], user["inventory"], "--limit", "acme",
+                          "-e", json.dumps({missing: ""}), playbook=playbook)
+    assert rc != 0 and recap["acme"]["failed"] == 1, out[-4000:]
+    assert message in out, out[-3000:]
+    assert _api_requests(user["sims"]) == []
+
+
 def test_a_misspelt_nylas_variable_fails_the_preflight_naming_it(user):
     host_vars = user["inventory"] / "host_vars" / "globex.yml"
     data = yaml.safe_load(host_vars.read_text())
     data["nylas_batch_clones"] = True  # for nylas_batch_clone: would silently skip the batch
     host_vars.write_text(yaml.safe_dump(data))
+    # the variables of the other entry points are known (one inventory serves every playbook)
     rc, out, recap = _run(user["installed"], user["work"], user["inventory"], "--limit", "globex",
-                          "-e", "nylas_pilot_acount_ids=[]")
+                          "-e", "nylas_pilot_acount_ids=[]", "-e", "nylas_translate_root=elsewhere",
+                          "-e", "nylas_cutover_error_budget=2")
     assert rc != 0 and recap["globex"]["failed"] == 1, out[-4000:]
     assert "TASK [%sPre-flight | no unknown nylas_ variable" % ROLE_PREFIX in out
     assert "globex: unknown variable(s) nylas_batch_clones, nylas_pilot_acount_ids" in out, out[-3000:]

@@ -31,12 +31,13 @@ from tests.integration.playbooks.playbook_runner import (
 )
 
 CUTOVER = REPO_ROOT / "playbooks" / "cutover.yml"
+REPORT = REPO_ROOT / "playbooks" / "report.yml"
 
 
-def cutover(sims, report_root, run_id, *args, **extra_vars):
-    """Run cutover.yml; return ``(rc, stdout, recap)``; the output never holds a secret or a v2 email."""
+def cutover(sims, report_root, run_id, *args, playbook=CUTOVER, **extra_vars):
+    """Run cutover.yml (or ``playbook``); return ``(rc, stdout, recap)``; the output never holds a secret or a v2 email."""
     variables = dict(sim_vars(sims), nylas_report_root=str(report_root), nylas_run_id=run_id, **extra_vars)
-    cmd = [str(ANSIBLE_PLAYBOOK), "-i", str(DEMO_INVENTORY), str(CUTOVER), "-e", json.dumps(variables)] + list(args)
+    cmd = [str(ANSIBLE_PLAYBOOK), "-i", str(DEMO_INVENTORY), str(playbook), "-e", json.dumps(variables)] + list(args)
     proc = subprocess.run(cmd, cwd=str(REPO_ROOT), env=playbook_env(), capture_output=True, text=True, timeout=300,
                           check=False)
     out = proc.stdout + proc.stderr
@@ -57,6 +58,19 @@ def truth(sims):
     return found
 
 
+def report_cutover(sims, report_root, run_id):
+    """Run report.yml; return ``{host: {account_id: cutover value or None}}`` from its rows files, and the
+    header lines of its CSV files."""
+    rc, out, _recap = cutover(sims, report_root, run_id, playbook=REPORT)
+    assert rc == 0, out[-3000:]
+    rows = {host: json.loads((report_root / run_id / "rows" / ("%s.json" % host)).read_text())["rows"]
+            for host in DEMO_PAIRS}
+    # {file: (header line, number of rows)}
+    headers = {name: (lines[0], len(lines) - 1) for name in ("reauth_required.csv", "failed.csv")
+               for lines in [(report_root / run_id / name).read_text().splitlines()]}
+    return {host: {r["account_id"]: r.get("cutover") for r in found} for host, found in rows.items()}, headers
+
+
 def emails(sims):
     return [a["email"] for host, (region, _app, client_id) in DEMO_PAIRS.items()
             for a in v2_accounts(sims[region], client_id, DEMO_CREDENTIALS[host]["v2_client_secret"])]
@@ -75,6 +89,11 @@ def test_check_then_cutover_of_one_region_rerun_and_rollback(migrated, report_ro
     before = truth(sims)
     addresses = emails(sims)
     assert all(valid for valid, _billing in before.values())
+
+    # no cutover yet: the report's rows and CSV files have no cutover column
+    states, headers = report_cutover(sims, report_root, "r0")
+    assert all(v is None for host in states.values() for v in host.values())
+    assert not any("cutover" in line for line, _count in headers.values())
 
     seqs = {r: last_seq(s) for r, s in sims.items()}
     rc, out, recap = cutover(sims, report_root, "c1", "--check")
@@ -103,6 +122,18 @@ def test_check_then_cutover_of_one_region_rerun_and_rollback(migrated, report_ro
     assert oct(record.stat().st_mode & 0o777) == "0o600"
     assert not any(a in record.read_text() for a in addresses)
 
+    # the report gives each account its cutover state, read from the records (issue 14)
+    states, headers = report_cutover(sims, report_root, "r1")
+    for host in ("acme", "globex"):
+        valid, billing = before[host]
+        assert set(states[host]) == set(billing)
+        assert {i for i, v in states[host].items() if v == "cancelled (run c1)"} == valid
+        assert all(v.startswith("kept: ") for i, v in states[host].items() if i not in valid), states[host]
+    assert set(states["initech"].values()) == {"not cut over"}
+    # the CSV files list accounts without a valid grant (kept), with the column when they have rows
+    assert headers["reauth_required.csv"][1] > 0, headers
+    assert all(line.endswith(",cutover") == (count > 0) for line, count in headers.values()), headers
+
     seqs = {r: last_seq(s) for r, s in sims.items()}
     rc, out, recap = cutover(sims, report_root, "c1", "--tags", "cutover", nylas_cutover_confirm="us")
     assert rc == 0 and all(recap[h]["changed"] == 0 for h in recap), out[-3000:]
@@ -114,6 +145,17 @@ def test_check_then_cutover_of_one_region_rerun_and_rollback(migrated, report_ro
     assert {h: b for h, (_v, b) in restored.items()} == {h: b for h, (_v, b) in before.items()}
     upgrades = [m for m, _p, _s in writes(sims["us"], seqs["us"])].count("POST")
     assert upgrades == sum(len(before[h][0]) for h in ("acme", "globex"))
+    states, _headers = report_cutover(sims, report_root, "r2")
+    assert {i for i, v in states["acme"].items() if v == "re-activated (rollback of run c1)"} == before["acme"][0]
+
+    # a rollback that does not name the run it undoes is refused before any request
+    seqs = {r: last_seq(s) for r, s in sims.items()}
+    variables = dict(sim_vars(sims), nylas_report_root=str(report_root), nylas_cutover_confirm="us")
+    proc = subprocess.run([str(ANSIBLE_PLAYBOOK), "-i", str(DEMO_INVENTORY), str(CUTOVER), "-e", json.dumps(variables),
+                           "--tags", "rollback"], cwd=str(REPO_ROOT), env=playbook_env(), capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode != 0 and "name that run with -e nylas_run_id=<run id>" in proc.stdout, proc.stdout[-3000:]
+    assert all(s.requests_log(since=seqs[r]) == [] for r, s in sims.items())
 
 
 def test_rollout_and_error_budget_through_the_playbook(migrated, report_root):

@@ -132,6 +132,21 @@ def test_csv():
     assert render_csv([]) == "account_id,email,provider,grant_id,application,region\r\n"
 
 
+def test_csv_gains_the_cutover_column_when_the_rows_carry_it():
+    rows = rows_of("acme", "us", ["reauth_required", "failed"])
+    assert "cutover" not in render_csv(rows).splitlines()[0]
+    rows[0]["cutover"] = "cancelled (run c1)"
+    rows[1]["cutover"] = "kept: no valid v3 grant"
+    parsed = list(csv.DictReader(io.StringIO(render_csv(iter(rows)))))
+    assert list(parsed[0]) == list(CSV_FIELDS) + ["cutover"]
+    assert [r["cutover"] for r in parsed] == ["cancelled (run c1)", "kept: no valid v3 grant"]
+    assert [r["account_id"] for r in parsed] == ["acme-0", "acme-1"]
+    # a row without the value (v3 side only) gets an empty cell, not a shifted line
+    del rows[1]["cutover"]
+    parsed = list(csv.DictReader(io.StringIO(render_csv(rows))))
+    assert parsed[1]["cutover"] == "" and parsed[1]["region"] == "us"
+
+
 def test_csv_cell():
     assert csv_cell(None) == "" and csv_cell(3) == "3" and csv_cell("a-b") == "a-b"
     for prefix in ("=", "+", "-", "@", "\t", "\r"):
