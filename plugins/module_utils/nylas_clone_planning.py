@@ -454,20 +454,3 @@ def outcome_beside_forecast(forecast, outcome):
     out["matches"] = all(forecast[k] == outcome.get(k, 0) for k in FORECAST_KEYS)
     return out
 
-
-#: Batch clone decisions that lived here before :mod:`nylas_batch_planning`; still importable from
-#: this module (resolved on first use, as that module imports this one).
-_BATCH_NAMES = (
-    "BATCH_MODES", "JOB_ACTIVE_STATUSES", "JOB_FINISHED_STATUSES", "account_in_scope", "batch_diff",
-    "find_active_job", "find_jobs", "find_new_batch", "job_counts", "job_outcome", "latest_finished_migration_job",
-    "linked_job", "normalize_providers", "plan_batch_clone", "scope_accounts", "select_batch_accounts",
-    "unexplained_failures",
-)
-
-
-def __getattr__(name):
-    """Resolve a name of :data:`_BATCH_NAMES` from :mod:`nylas_batch_planning` (PEP 562)."""
-    if name in _BATCH_NAMES:
-        from ansible_collections.nylas.migration.plugins.module_utils import nylas_batch_planning
-        return getattr(nylas_batch_planning, name)
-    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -502,11 +502,7 @@ outcome_unknown:
 
 import time
 
-# API_BATCH_LIMIT: the unit tests read it from this module.
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (  # noqa: F401 pylint: disable=unused-import
-    API_BATCH_LIMIT,
-    BATCH_MODES,
-)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import BATCH_MODES
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_runner import run_batch_clone
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import V3_BATCH_PROVIDERS
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.nylas.migration.plugins.module_utils import nylas_batch_planning as b
-from ansible_collections.nylas.migration.plugins.module_utils import nylas_clone_planning
 
 
 def job(job_id, type_="migration", status="completed", linked=None, **counts):
@@ -23,13 +22,6 @@ def job(job_id, type_="migration", status="completed", linked=None, **counts):
 
 def start_plan(pending):
     return {"action": "start", "reason": "", "scope": {"pending": pending}}
-
-
-def test_moved_names_still_importable_from_clone_planning():
-    assert nylas_clone_planning.plan_batch_clone is b.plan_batch_clone
-    assert nylas_clone_planning.job_counts is b.job_counts
-    with pytest.raises(AttributeError):
-        nylas_clone_planning.no_such_name  # noqa: B018
 
 
 def test_sum_job_counts_adds_every_key_and_returns_a_new_dict():

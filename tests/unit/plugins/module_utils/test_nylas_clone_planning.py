@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.nylas.migration.plugins.module_utils import nylas_batch_planning as b
 from ansible_collections.nylas.migration.plugins.module_utils import nylas_clone_planning as p
 
 
@@ -157,21 +158,21 @@ def test_v3_scope_names(provider, names):
 
 
 def test_normalize_providers():
-    assert p.normalize_providers(None) is None
-    assert p.normalize_providers([]) is None
-    assert p.normalize_providers(["google", "imap", "google"]) == frozenset({"google", "imap"})
+    assert b.normalize_providers(None) is None
+    assert b.normalize_providers([]) is None
+    assert b.normalize_providers(["google", "imap", "google"]) == frozenset({"google", "imap"})
     with pytest.raises(p.PlanningError, match="yahoo"):
-        p.normalize_providers(["yahoo"])
+        b.normalize_providers(["yahoo"])
 
 
 def test_account_in_scope():
-    assert p.account_in_scope(acc("a", "graph"), frozenset({"graph"}))
-    assert p.account_in_scope(acc("a", "graph"), None)
-    assert not p.account_in_scope(acc("a", "office365"), frozenset({"graph"}))
-    assert not p.account_in_scope(acc("a", "gmail"), frozenset({"imap"}))
+    assert b.account_in_scope(acc("a", "graph"), frozenset({"graph"}))
+    assert b.account_in_scope(acc("a", "graph"), None)
+    assert not b.account_in_scope(acc("a", "office365"), frozenset({"graph"}))
+    assert not b.account_in_scope(acc("a", "gmail"), frozenset({"imap"}))
     # without a filter the API attempts every account, even one without a v3 equivalent
-    assert p.account_in_scope(acc("a", "unknown"), None)
-    assert not p.account_in_scope(acc("a", "unknown"), frozenset({"imap"}))
+    assert b.account_in_scope(acc("a", "unknown"), None)
+    assert not b.account_in_scope(acc("a", "unknown"), frozenset({"imap"}))
 
 
 @pytest.mark.parametrize("account,flags,expected", [
@@ -213,8 +214,8 @@ def test_predict_clone_outcome(account, flags, expected):
 
 def test_scope_accounts_filters_by_provider_in_order():
     accounts = [acc("a", "gmail"), acc("b", "imap"), acc("c", "gmail"), acc("d", "gmail")]
-    assert [a["id"] for a in p.scope_accounts(accounts, frozenset({"google"}))] == ["a", "c", "d"]
-    assert [a["id"] for a in p.scope_accounts(accounts, None)] == ["a", "b", "c", "d"]
+    assert [a["id"] for a in b.scope_accounts(accounts, frozenset({"google"}))] == ["a", "c", "d"]
+    assert [a["id"] for a in b.scope_accounts(accounts, None)] == ["a", "b", "c", "d"]
 
 
 def ids(items):
@@ -224,10 +225,10 @@ def ids(items):
 def test_select_batch_accounts_mode_then_window():
     accounts = [acc("a"), acc("b"), acc("c"), acc("d")]
     grants = {"a": grant("a"), "c": grant("c")}
-    assert ids(p.select_batch_accounts(accounts, grants, "only_new")) == ["b", "d"]
-    assert ids(p.select_batch_accounts(accounts, grants, "only_new", limit=1, offset=1)) == ["d"]
-    assert ids(p.select_batch_accounts(accounts, grants, "only_failed", limit=1)) == ["b"]
-    assert ids(p.select_batch_accounts(accounts, grants, "all", limit=2, offset=1)) == ["b", "c"]
+    assert ids(b.select_batch_accounts(accounts, grants, "only_new")) == ["b", "d"]
+    assert ids(b.select_batch_accounts(accounts, grants, "only_new", limit=1, offset=1)) == ["d"]
+    assert ids(b.select_batch_accounts(accounts, grants, "only_failed", limit=1)) == ["b"]
+    assert ids(b.select_batch_accounts(accounts, grants, "all", limit=2, offset=1)) == ["b", "c"]
 
 
 # -- jobs --------------------------------------------------------------------------------------
@@ -235,46 +236,46 @@ def test_select_batch_accounts_mode_then_window():
 def test_find_active_job_pairs_migration_with_snapshot():
     jobs = [job("s1", "snapshot", "completed", 10, "m1"), job("m1", "migration", "completed", 10, "s1"),
             job("s2", "snapshot", "completed", 20, "m2"), job("m2", "migration", "running", 20, "s2")]
-    snap, mig = p.find_active_job(jobs)
+    snap, mig = b.find_active_job(jobs)
     assert (snap["job_id"], mig["job_id"]) == ("s2", "m2")
 
 
 def test_find_active_job_snapshot_running():
     jobs = [job("s2", "snapshot", "running", 20, "m2"), job("m2", "migration", "completed", 20, "s2")]
     # a migration job "completed" while its snapshot runs cannot happen; the running snapshot wins
-    snap, mig = p.find_active_job(jobs)
+    snap, mig = b.find_active_job(jobs)
     assert snap["job_id"] == "s2" and mig["job_id"] == "m2"
     only = [job("s3", "snapshot", "pending", 30, None)]
-    assert p.find_active_job(only) == (only[0], None)
+    assert b.find_active_job(only) == (only[0], None)
 
 
 def test_find_active_job_none():
-    assert p.find_active_job([]) is None
-    assert p.find_active_job([job("m1", status="partial")]) is None
+    assert b.find_active_job([]) is None
+    assert b.find_active_job([job("m1", status="partial")]) is None
 
 
 def test_linked_job_by_back_reference():
     snap = job("s1", "snapshot", linked=None)
     mig = job("m1", "migration", linked="s1")
-    assert p.linked_job(snap, [snap, mig]) is mig
-    assert p.linked_job(mig, [snap, mig]) is snap
-    assert p.linked_job(None, [snap]) is None
+    assert b.linked_job(snap, [snap, mig]) is mig
+    assert b.linked_job(mig, [snap, mig]) is snap
+    assert b.linked_job(None, [snap]) is None
 
 
 def test_find_new_batch():
     before = [job("s1", "snapshot", linked="m1"), job("m1", linked="s1")]
     after = before + [job("s2", "snapshot", "pending", 200, "m2"), job("m2", "migration", "pending", 200, "s2")]
-    snap, mig = p.find_new_batch(before, after)
+    snap, mig = b.find_new_batch(before, after)
     assert (snap["job_id"], mig["job_id"]) == ("s2", "m2")
-    assert p.find_new_batch(before, before) is None
+    assert b.find_new_batch(before, before) is None
 
 
 def test_latest_finished_and_counts():
     jobs = [job("m1", status="partial", created=1, failed=3), job("m2", status="completed", created=5),
             job("m3", status="running", created=9), job("s9", "snapshot", "completed", 10)]
-    assert p.latest_finished_migration_job(jobs)["job_id"] == "m2"
-    assert p.job_counts(jobs[0]) == {"all": 0, "success": 0, "failed": 3, "warning": 0}
-    assert p.job_counts(None) == {"all": 0, "success": 0, "failed": 0, "warning": 0}
+    assert b.latest_finished_migration_job(jobs)["job_id"] == "m2"
+    assert b.job_counts(jobs[0]) == {"all": 0, "success": 0, "failed": 3, "warning": 0}
+    assert b.job_counts(None) == {"all": 0, "success": 0, "failed": 0, "warning": 0}
 
 
 @pytest.mark.parametrize("snap,mig,expected", [
@@ -282,30 +283,30 @@ def test_latest_finished_and_counts():
     ("completed", "partial", "partial"), ("completed", "failed", "failed"), ("failed", "pending", "snapshot_failed"),
 ])
 def test_job_outcome(snap, mig, expected):
-    assert p.job_outcome(job("m", status=mig), job("s", "snapshot", snap)) == expected
+    assert b.job_outcome(job("m", status=mig), job("s", "snapshot", snap)) == expected
 
 
 def test_job_outcome_without_jobs():
-    assert p.job_outcome(None) == "running"
+    assert b.job_outcome(None) == "running"
 
 
 # -- batch plan --------------------------------------------------------------------------------
 
 def test_plan_attaches_to_running_job():
     jobs = [job("s1", "snapshot", "completed", 1, "m1"), job("m1", "migration", "running", 1, "s1")]
-    plan = p.plan_batch_clone(jobs, [acc("a")], {})
+    plan = b.plan_batch_clone(jobs, [acc("a")], {})
     assert plan["action"] == "attach" and plan["clone_job"]["job_id"] == "m1"
     assert plan["snapshot_job"]["job_id"] == "s1"
 
 
 def test_plan_without_v2_starts():
-    plan = p.plan_batch_clone([], None, None)
+    plan = b.plan_batch_clone([], None, None)
     assert plan["action"] == "start" and plan["scope"] is None
 
 
 def test_plan_starts_for_unmigrated_in_scope():
     accounts = [acc("a"), acc("b"), acc("c", "imap")]
-    plan = p.plan_batch_clone([], accounts, {"a": grant("a")}, providers=["google"])
+    plan = b.plan_batch_clone([], accounts, {"a": grant("a")}, providers=["google"])
     assert plan["action"] == "start"
     assert plan["scope"]["pending"] == 1 and plan["scope"]["unmigrated_account_ids"] == ["b"]
     assert plan["scope"]["providers"] == ["google"]
@@ -314,14 +315,14 @@ def test_plan_starts_for_unmigrated_in_scope():
 def test_plan_nothing_when_all_migrated():
     accounts = [acc("a"), acc("b", "exchange")]
     grants = {"a": grant("a"), "b": grant("b", "invalid")}
-    plan = p.plan_batch_clone([job("m1", failed=0)], accounts, grants)
+    plan = b.plan_batch_clone([job("m1", failed=0)], accounts, grants)
     assert plan["action"] == "none"
     assert plan["scope"]["placeholder_account_ids"] == ["b"]
 
 
 def test_plan_not_migratable_with_flags_is_not_pending():
     accounts = [acc("a"), acc("b", "exchange"), acc("c", "eas")]
-    plan = p.plan_batch_clone([], accounts, {"a": grant("a")}, clone_exchange=False,
+    plan = b.plan_batch_clone([], accounts, {"a": grant("a")}, clone_exchange=False,
                               allow_invalid_grant_creation=False)
     assert plan["action"] == "none"
     assert plan["scope"]["not_migratable_account_ids"] == ["b", "c"]
@@ -331,11 +332,11 @@ def test_plan_only_new_discounts_failures_of_latest_job():
     accounts = [acc("a"), acc("b"), acc("c", "exchange")]
     jobs = [job("m1", status="partial", failed=3, created=5)]
     # c is a predicted failure; a and b failed for other reasons (3 failures - 1 predicted = 2)
-    plan = p.plan_batch_clone(jobs, accounts, {}, clone_exchange=False)
+    plan = b.plan_batch_clone(jobs, accounts, {}, clone_exchange=False)
     assert plan["action"] == "none"
     assert plan["scope"]["already_failed"] == 2 and plan["scope"]["pending"] == 0
     # a new account arrives: one more than the failures explain
-    plan = p.plan_batch_clone(jobs, accounts + [acc("d")], {}, clone_exchange=False)
+    plan = b.plan_batch_clone(jobs, accounts + [acc("d")], {}, clone_exchange=False)
     assert plan["action"] == "start" and plan["scope"]["pending"] == 1
 
 
@@ -343,56 +344,56 @@ def test_plan_only_failed_and_all_count_failures_again():
     accounts = [acc("a")]
     jobs = [job("m1", status="partial", failed=1)]
     for mode in ("only_failed", "all"):
-        assert p.plan_batch_clone(jobs, accounts, {}, mode=mode)["action"] == "start"
+        assert b.plan_batch_clone(jobs, accounts, {}, mode=mode)["action"] == "start"
 
 
 def test_plan_window_applies_after_the_mode():
     accounts = [acc("a"), acc("b"), acc("c")]
     grants = {"a": grant("a"), "b": grant("b")}
     # only_new: the window covers the accounts without a grant ("c"), so a first page is still to do
-    plan = p.plan_batch_clone([], accounts, grants, limit=2)
+    plan = b.plan_batch_clone([], accounts, grants, limit=2)
     assert plan["action"] == "start" and plan["scope"]["selected"] == 1
-    assert p.plan_batch_clone([], accounts, grants, limit=2, offset=1)["action"] == "none"
+    assert b.plan_batch_clone([], accounts, grants, limit=2, offset=1)["action"] == "none"
     # all: the window covers every account in scope
-    assert p.plan_batch_clone([], accounts, grants, mode="all", limit=2)["action"] == "none"
-    assert p.plan_batch_clone([], accounts, grants, mode="all", limit=2, offset=1)["action"] == "start"
+    assert b.plan_batch_clone([], accounts, grants, mode="all", limit=2)["action"] == "none"
+    assert b.plan_batch_clone([], accounts, grants, mode="all", limit=2, offset=1)["action"] == "start"
 
 
 def test_plan_deleted_and_unknown_accounts_never_pending():
     accounts = [acc("a"), dict(acc("b"), billing_state="deleted"), acc("c", "carrier-pigeon")]
     jobs = [job("m1", status="partial", failed=2)]
-    plan = p.plan_batch_clone(jobs, accounts, {"a": grant("a")}, mode="all")
+    plan = b.plan_batch_clone(jobs, accounts, {"a": grant("a")}, mode="all")
     assert plan["action"] == "none" and plan["scope"]["not_migratable"] == 2 and plan["scope"]["already_failed"] == 0
     # only_new: a job that reported failures covered them, so they attempted migration: not selected again
-    plan = p.plan_batch_clone(jobs, accounts, {"a": grant("a")})
+    plan = b.plan_batch_clone(jobs, accounts, {"a": grant("a")})
     assert plan["action"] == "none" and plan["scope"]["attempted"] == 2 and plan["scope"]["selected"] == 0
     assert plan["scope"]["not_migratable"] == 0 and plan["scope"]["already_failed"] == 0
     # without a finished job they never attempted it: selected, and not migratable
-    plan = p.plan_batch_clone([], accounts, {"a": grant("a")})
+    plan = b.plan_batch_clone([], accounts, {"a": grant("a")})
     assert plan["scope"]["attempted"] == 0 and plan["scope"]["not_migratable"] == 2
 
 
 def test_plan_rejects_bad_mode_and_provider():
     with pytest.raises(p.PlanningError):
-        p.plan_batch_clone([], [], {}, mode="some")
+        b.plan_batch_clone([], [], {}, mode="some")
     with pytest.raises(p.PlanningError):
-        p.plan_batch_clone([], [], {}, providers=["gmail"])
+        b.plan_batch_clone([], [], {}, providers=["gmail"])
 
 
 def test_batch_diff():
-    start = p.plan_batch_clone([], [acc("a")], {})
-    assert p.batch_diff(start) == {"before": {"batch_clone_job": None},
+    start = b.plan_batch_clone([], [acc("a")], {})
+    assert b.batch_diff(start) == {"before": {"batch_clone_job": None},
                                    "after": {"batch_clone_job": "(new job)", "accounts_to_migrate": 1,
                                              "forecast": start["forecast"]}}
     planned = [{"method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone",
                 "query": {"clone_exchange": "false"}, "body": {"mode": "only_new"}}]
-    assert p.batch_diff(start, planned_requests=planned)["after"]["planned_requests"] == planned
-    assert p.batch_diff(start, job("m9"))["after"]["batch_clone_job"] == "m9"
-    none = p.plan_batch_clone([], [acc("a")], {"a": grant("a")})
-    diff = p.batch_diff(none)
+    assert b.batch_diff(start, planned_requests=planned)["after"]["planned_requests"] == planned
+    assert b.batch_diff(start, job("m9"))["after"]["batch_clone_job"] == "m9"
+    none = b.plan_batch_clone([], [acc("a")], {"a": grant("a")})
+    diff = b.batch_diff(none)
     assert diff["before"] == diff["after"]
-    attach = p.plan_batch_clone([job("m1", status="running")], None, None)
-    diff = p.batch_diff(attach)
+    attach = b.plan_batch_clone([job("m1", status="running")], None, None)
+    diff = b.batch_diff(attach)
     assert diff["before"] == diff["after"] == {"batch_clone_job": "m1"}
 
 
@@ -451,13 +452,13 @@ def test_outcome_beside_forecast():
 
 def test_batch_plan_forecasts_the_unmigrated_selected_accounts():
     accounts = [acc("a"), acc("b", provider="eas"), acc("c", provider="exchange"), dict(acc("d"), billing_state="deleted")]
-    plan = p.plan_batch_clone([], accounts, {"a": grant("a")})
+    plan = b.plan_batch_clone([], accounts, {"a": grant("a")})
     assert (plan["forecast"]["valid"], plan["forecast"]["reauth_required"], plan["forecast"]["will_fail"]) == (0, 2, 1)
     assert plan["scope"]["pending"] == 2
-    strict = p.plan_batch_clone([], accounts, {"a": grant("a")}, clone_exchange=False)
+    strict = b.plan_batch_clone([], accounts, {"a": grant("a")}, clone_exchange=False)
     assert strict["forecast"]["will_fail"] == 3 and strict["action"] == "none"
-    assert p.plan_batch_clone([job("m1", status="running")], None, None)["forecast"] is None
-    assert p.plan_batch_clone([], None, None)["forecast"] is None
+    assert b.plan_batch_clone([job("m1", status="running")], None, None)["forecast"] is None
+    assert b.plan_batch_clone([], None, None)["forecast"] is None
 
 
 def test_grant_clone_forecast_and_grants_of_results():

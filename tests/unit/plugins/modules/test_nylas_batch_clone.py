@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import API_BATCH_LIMIT
 from ansible_collections.nylas.migration.plugins.modules import nylas_batch_clone
 from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import (
     API_KEY,
@@ -132,7 +133,7 @@ def test_chains_batches_until_nothing_is_left(run, warnings):
 
 
 def test_mode_all_chains_with_the_next_window(run):
-    limit = nylas_batch_clone.API_BATCH_LIMIT
+    limit = API_BATCH_LIMIT
     accounts = [account("a%04d" % n) for n in range(limit + 1)]
     ids = [a["id"] for a in accounts]
     steps = [("completed", "completed", {"all": limit, "success": limit}),
@@ -146,7 +147,7 @@ def test_mode_all_chains_with_the_next_window(run):
 
 def test_chained_counts_are_by_distinct_account(run, warnings):
     """Issue 10.7: an account tried by two batches counts once; per-job counts stay under batches."""
-    limit = nylas_batch_clone.API_BATCH_LIMIT
+    limit = API_BATCH_LIMIT
     accounts = [dict(account("a0000"), billing_state="deleted")] + [account("a%04d" % n) for n in range(1, limit + 2)]
     ids = [a["id"] for a in accounts]
     # batch 1: the first 1000 accounts, the deleted one fails; batch 2 as a server that tries it again would report
