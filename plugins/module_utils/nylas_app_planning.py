@@ -241,7 +241,8 @@ def link_pending_warning(application, v2_client_id):
 
 def account_providers(v2_accounts):
     """The distinct v2 provider names of the v2 accounts, sorted (pure; ``eas`` included, empty names not)."""
-    return sorted(set(str(a.get("provider")).lower() for a in v2_accounts or [] if isinstance(a, dict) and a.get("provider")))
+    return sorted(set(str(a.get("provider")).lower() for a in v2_accounts or []
+                      if isinstance(a, dict) and a.get("provider")))
 
 
 def planned_connectors(v2_application, connectors, v2_accounts=None):

@@ -453,4 +453,3 @@ def outcome_beside_forecast(forecast, outcome):
     out = dict((k, dict(forecast=forecast[k], outcome=outcome.get(k, 0))) for k in FORECAST_KEYS)
     out["matches"] = all(forecast[k] == outcome.get(k, 0) for k in FORECAST_KEYS)
     return out
-

@@ -231,7 +231,7 @@ def test_check_mode_without_link_or_v2_credentials_fails(api, capsys):
 def test_check_mode_infers_the_connectors_from_the_v2_accounts(api, capsys):
     """Issue 10 point 9: the v2 API lists no integrations; the plan still names the connectors the import creates."""
     api.accounts = [{"id": "a1", "provider": "gmail"}, {"id": "a2", "provider": "office365"},
-                       {"id": "a3", "provider": "eas"}]
+                    {"id": "a3", "provider": "eas"}]
     rc, result, raw = run(capsys, check_mode=True, diff=True)
     assert rc == 0 and api.writes() == []
     created = result["connectors_to_create"]
