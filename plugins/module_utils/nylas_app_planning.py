@@ -258,8 +258,9 @@ def planned_connectors(v2_application, connectors, v2_accounts=None):
     answers name, icon and redirect URIs). Without ``integrations`` and with ``v2_accounts``, the
     integrations are inferred from the providers of the v2 accounts (an account of a provider exists
     only through that provider's integration); each entry then has ``inferred: true``, says so in its
-    reason, and ``settings_from_v2`` is None (unknown), so only a documented setup step is named. This is a forecast for the plan: the import decision itself (:func:`plan_import`) never
-    depends on it. Empty without a v2 application, or without integrations and accounts.
+    reason, and ``settings_from_v2`` is None (unknown), so only a documented setup step is named.
+    This is a forecast for the plan: the import decision itself (:func:`plan_import`) never depends
+    on it. Empty without a v2 application, or without integrations and accounts.
     """
     have = connector_providers(connectors)
     by_provider = {}
