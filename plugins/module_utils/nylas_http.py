@@ -365,11 +365,13 @@ class HttpCore:
             **common
         )
 
-    def _paginate(self, path, params, page_size, extract):
+    def _paginate(self, path, params, page_size, extract, max_pages=None):
         """Collect every item of a limit/offset list.
 
         ``extract(body)`` returns ``(items, request_id, server_limit)`` of one page. Stops on a short
-        (or empty) page; a page identical to the previous one raises ``pagination_loop``.
+        (or empty) page; a page identical to the previous one raises ``pagination_loop``. With
+        ``max_pages`` (int >= 1), returns None once that many pages were read and the list goes on
+        (the caller reads it another way).
         """
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise NylasConfigError("page_size must be an integer >= 1")
@@ -379,7 +381,11 @@ class HttpCore:
         items = []  # type: List[Any]
         previous = None
         clean_path = path.split("?", 1)[0]
+        pages = 0
         while True:
+            if max_pages is not None and pages >= max_pages:
+                return None
+            pages += 1
             query["limit"] = limit
             query["offset"] = offset
             body = self._send("GET", path, params=query)
