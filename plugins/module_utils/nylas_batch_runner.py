@@ -11,6 +11,7 @@ module through the :class:`NylasModule` given, with the results gathered so far.
 
 from __future__ import annotations
 
+import datetime
 import time
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (
@@ -43,6 +44,14 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planni
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import GRANT_PLACEHOLDER_STATUS
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_report import (
+    BASIS_V2_AND_V3,
+    build_rows,
+    latest_jobs,
+    rows_document,
+    summarize_rows,
+)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_report_files import write_private_json
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_waiter import ProgressLog, Waiter
 
 
@@ -86,6 +95,7 @@ class _BatchRun:
         self.covered = set()  # ids of the accounts the batches of this run covered (as planned)
         self.batch_ids = None  # ids of the accounts the current batch covers, when planned
         self.reads = None  # (jobs, grants_by_account) read since the last batch ended, or None
+        self.final = None  # (jobs, grants_by_account) the result's counts come from
         self.providers = normalize_providers(self.params["providers"])
         self.flags = dict(
             allow_invalid_grant_creation=self.params["allow_invalid_grant_creation"],
@@ -300,6 +310,7 @@ class _BatchRun:
         """
         jobs, grants = self.reads or (self.list_jobs("Failed to re-read the migration jobs"),
                                       self.read_grants(accounts))
+        self.final = (jobs, grants)
         in_scope = scope_accounts(accounts, self.providers)
         attempted = attempted_without_grant(in_scope, grants, jobs, covered=self.covered)
         self.result["counts"] = distinct_counts(in_scope, grants, attempted)
@@ -320,8 +331,43 @@ class _BatchRun:
                 account_ids = reauth_scope(grants, plan.get("scope"))
         self.result["reauth_required"] = dict(count=count, account_ids=account_ids)
 
+    def write_report_rows(self):
+        """With ``rows_path``, write the report's rows of the pair from the reads the counts came from.
+
+        Only when they cover every account: the v2 accounts were read, no ``providers`` narrowed the
+        grants read, and the jobs and grants were read after the last batch ended (or, with nothing
+        started, when the run planned). The document is the one ``nylas_migration_info`` writes
+        (:func:`nylas_report.rows_document`), so the report reads it as is; ``report`` in the result
+        carries what that module returns. Endpoint: ``GET /v3/applications`` (the application's ids).
+        """
+        path = self.params.get("rows_path")
+        reads = self.final or self.reads
+        if not path or self.accounts is None or self.providers or reads is None:
+            return
+        jobs, grants = reads
+        application = self.call(self.client.get_application, msg="Failed to read the v3 application") or {}
+        application_id = application.get("application_id")
+        label = self.params.get("label") or application_id
+        region = self.params["region"]
+        rows = build_rows(self.accounts, grants, jobs, application_id, region, pair=label)
+        summary = summarize_rows(rows, BASIS_V2_AND_V3, jobs=jobs, accounts=self.accounts, grants_by_account=grants)
+        latest = latest_jobs(jobs)
+        generated_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        document = rows_document(rows, summary, application_id, region, label, BASIS_V2_AND_V3, jobs=latest,
+                                 v2_application_id=application.get("v2_application_id"), generated_at=generated_at)
+        try:
+            write_private_json(path, document, indent=None)
+        except (OSError, ValueError) as e:
+            self.fail("Failed to write the rows file %s: %s" % (path, e))  # the path, never the rows
+        self.result["report"] = dict(
+            application_id=application_id, v2_application_id=application.get("v2_application_id"), region=region,
+            label=label, basis=BASIS_V2_AND_V3, v2_reads_error=None, accounts=summary["accounts"],
+            summary=summary, jobs=latest, rows_path=path,
+        )
+
     def finish(self, plan):
         """The result, with ``elapsed`` and the ``diff`` of ``plan`` (the first plan of the run)."""
+        self.write_report_rows()
         self.result["elapsed"] = self.elapsed()
         self.result["diff"] = batch_diff(plan, self.result["clone_job"] if self.result["job_started"] else None)
         return self.result
