@@ -228,6 +228,8 @@ def requests_by_pair(sims, since, pairs):
             if host is None:
                 continue
             counts[host]["GET" if entry["method"] == "GET" else "write"] += 1
+            path = entry["path"].replace(f"/a/{entry.get('application_id')}", "/a/<client_id>")
+            counts[host][(entry["method"], path if "/grants/" not in path else path.rsplit("/", 2)[0] + "/*")] += 1
             if entry.get("status") == 429:
                 counts[host]["429"] += 1
     return counts
@@ -259,6 +261,9 @@ def print_pass(label, fig, floor, pairs):
           f"{mean_get / floor:.2f} (bound 2x + 10 = {2 * floor + 10}); writes {writes} "
           f"({writes / len(pairs):.1f} per pair); 429s {r429}; duplicates {fig['duplicates']} "
           f"(grants {fig['grants']}); controller peak RSS {fig['rss'] / 1024:.0f} MiB")
+    first = per_pair[pairs[0][0]]
+    print(f"    {pairs[0][0]}: " + ", ".join(f"{k[0]} {k[1]} {v}" for k, v in sorted(
+        ((k, v) for k, v in first.items() if isinstance(k, tuple)), key=lambda kv: -kv[1])))
 
 
 def three_passes(args, workdir):
@@ -280,9 +285,9 @@ def three_passes(args, workdir):
             seconds, rc, recap, rss = run_pass(inventory, workdir / "reports", label.split()[0] + "-run",
                                               check=check, forks=args.forks,
                                               log_path=workdir / f"{label.split()[0]}.log")
+            requests = requests_by_pair(sims, since, pairs)  # before the duplicates check reads the grants
             dup, grants = duplicates(sims, pairs)
-            fig = dict(seconds=seconds, rc=rc, recap=recap, rss=rss, requests=requests_by_pair(sims, since, pairs),
-                       duplicates=dup, grants=grants)
+            fig = dict(seconds=seconds, rc=rc, recap=recap, rss=rss, requests=requests, duplicates=dup, grants=grants)
             figures[label] = fig
             print_pass(label, fig, floor, pairs)
             if rc != 0:

@@ -96,6 +96,7 @@ class _BatchRun:
         self.batch_ids = None  # ids of the accounts the current batch covers, when planned
         self.reads = None  # (jobs, grants_by_account) read since the last batch ended, or None
         self.final = None  # (jobs, grants_by_account) the result's counts come from
+        self.first_reads = None  # (jobs, grants_by_account) the first plan of the run came from
         self.providers = normalize_providers(self.params["providers"])
         self.flags = dict(
             allow_invalid_grant_creation=self.params["allow_invalid_grant_creation"],
@@ -168,6 +169,8 @@ class _BatchRun:
         if accounts is not None:
             grants = self.read_grants(accounts)
             self.reads = (jobs, grants)
+            if self.first_reads is None:
+                self.first_reads = self.reads
         return plan_batch_clone(
             jobs, accounts, grants, providers=self.providers, mode=self.params["mode"],
             limit=self.params["limit"], offset=self.batch_offset(), covered=self.covered, **self.flags
@@ -341,7 +344,9 @@ class _BatchRun:
         carries what that module returns. Endpoint: ``GET /v3/applications`` (the application's ids).
         """
         path = self.params.get("rows_path")
-        reads = self.final or self.reads
+        reads = self.final
+        if reads is None and self.result["action"] != "attach" and not self.result["job_started"]:
+            reads = self.first_reads  # nothing was started (check mode, or nothing to do): still the state
         if not path or self.accounts is None or self.providers or reads is None:
             return
         jobs, grants = reads

@@ -371,3 +371,20 @@ def test_no_rows_when_the_reads_do_not_cover_every_account(run, tmp_path, args, 
     path = tmp_path / "rows.json"
     result, failed = run(fake, v2=v2, rows_path=str(path), check_mode=True, **args)
     assert not failed and "report" not in result and not path.exists()
+
+
+def test_check_mode_rows_come_from_the_plan_reads(run, tmp_path):
+    fake = fake_api(steps=DONE, grants={"a": grant("a")}, accounts=[account("a"), account("b")])
+    path = tmp_path / "rows.json"
+    result, failed = run(fake, check_mode=True, rows_path=str(path))
+    assert not failed and result["action"] == "start" and fake.writes() == []
+    assert {r["account_id"]: r["status"] for r in read_rows(path)["rows"]} == {"a": "migrated", "b": "not_migrated"}
+    assert result["report"]["rows_path"] == str(path)
+
+
+def test_no_rows_when_a_started_batch_was_not_waited_for(run, tmp_path):
+    fake = fake_api(steps=DONE, accounts=[account("a")])
+    path = tmp_path / "rows.json"
+    result, failed = run(fake, wait=False, rows_path=str(path))
+    assert not failed and result["job_started"] is True
+    assert "report" not in result and not path.exists()  # the job is running: the report reads for itself
