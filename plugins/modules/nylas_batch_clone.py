@@ -147,6 +147,8 @@ attributes:
     description:
       - In check mode the module reads jobs, v2 accounts and grants, sends no start request, does not
         wait, and predicts C(changed) (true when it would start a batch).
+      - The local O(rows_path) file is written in check mode too, as it is an output of the run and not
+        a change to any Nylas application.
   diff_mode:
     support: full
     description: Shows the batch clone job started (or to be started) and the number of accounts it should migrate.
