@@ -166,13 +166,15 @@ RUN_MARK = "SCALE_BENCHMARK_RUN"  # set in the playbook's environment: every pro
 
 
 def marked_rss_kib(mark):
-    """The summed resident size (KiB) of every process whose environment has ``RUN_MARK=mark`` (Linux /proc).
+    """``[RSS, PSS]``: the summed resident and proportional set sizes (KiB) of every process whose
+    environment has ``RUN_MARK=mark`` (Linux /proc). RSS counts the pages the forks share in each of
+    them (an upper bound); PSS splits each shared page between its processes (the memory really used).
 
     The environment, not the process tree: the batch clone modules run under Ansible's async wrapper,
     which detaches from ``ansible-playbook`` (new session, re-parented), yet they are the controller's too.
     """
     needle = ("%s=%s" % (RUN_MARK, mark)).encode()
-    total = 0
+    total = [0, 0]
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -183,7 +185,12 @@ def marked_rss_kib(mark):
             with open(f"/proc/{entry}/status", "rb") as f:
                 for line in f:
                     if line.startswith(b"VmRSS:"):
-                        total += int(line.split()[1])
+                        total[0] += int(line.split()[1])
+                        break
+            with open(f"/proc/{entry}/smaps_rollup", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Pss:"):
+                        total[1] += int(line.split()[1])
                         break
         except OSError:
             continue
@@ -191,14 +198,14 @@ def marked_rss_kib(mark):
 
 
 def run_pass(inventory, report_root, run_id, check=False, forks=None, log_path=None):
-    """Run the playbook once; return ``(seconds, rc, recap, peak_rss_kib)``."""
+    """Run the playbook once; return ``(seconds, rc, recap, [peak RSS, peak PSS] in KiB)``."""
     cmd = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(PLAYBOOK),
            "-e", json.dumps({"nylas_report_root": str(report_root), "nylas_run_id": run_id})]
     if check:
         cmd += ["--check", "--diff"]
     if forks:
         cmd += ["--forks", str(forks)]
-    peak = [0]
+    peak = [0, 0]
     mark = "%d-%s" % (os.getpid(), run_id)
     start = time.monotonic()
     with open(log_path, "w") as log:
@@ -208,7 +215,8 @@ def run_pass(inventory, report_root, run_id, check=False, forks=None, log_path=N
 
         def sample():
             while not done.wait(0.2):
-                peak[0] = max(peak[0], marked_rss_kib(mark))
+                rss, pss = marked_rss_kib(mark)
+                peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -221,7 +229,7 @@ def run_pass(inventory, report_root, run_id, check=False, forks=None, log_path=N
             done.set()
             sampler.join(5)
     seconds = time.monotonic() - start
-    return seconds, rc, parse_recap(Path(log_path).read_text()), peak[0]
+    return seconds, rc, parse_recap(Path(log_path).read_text()), peak
 
 
 def requests_by_pair(sims, since, pairs):
@@ -268,7 +276,8 @@ def print_pass(label, fig, floor, pairs):
           f"{mean_get:.1f} (min {min(gets)}, max {max(gets)}), read floor per pair {floor}, ratio to it "
           f"{mean_get / floor:.2f} (bound 2x + 10 = {2 * floor + 10}); writes {writes} "
           f"({writes / len(pairs):.1f} per pair); 429s {r429}; duplicates {fig['duplicates']} "
-          f"(grants {fig['grants']}); controller peak RSS {fig['rss'] / 1024:.0f} MiB")
+          f"(grants {fig['grants']}); controller peak RSS {fig['rss'][0] / 1024:.0f} MiB "
+          f"(PSS {fig['rss'][1] / 1024:.0f} MiB)")
     first = per_pair[pairs[0][0]]
     print(f"    {pairs[0][0]}: " + ", ".join(f"{k[0]} {k[1]} {v}" for k, v in sorted(
         ((k, v) for k, v in first.items() if isinstance(k, tuple)), key=lambda kv: -kv[1])))
@@ -335,7 +344,7 @@ def forks_comparison(args, workdir):
         results[forks] = seconds
         failed = sum(r.get("failed", 0) for r in recap.values())
         print(f"[forks {forks}] {seconds:.1f} s, rc {rc}, failed hosts {failed}, duplicates {dup} "
-              f"(grants {grants}), controller peak RSS {rss / 1024:.0f} MiB")
+              f"(grants {grants}), controller peak RSS {rss[0] / 1024:.0f} MiB (PSS {rss[1] / 1024:.0f} MiB)")
     print(f"    forks 5 / forks 20 = {results[5] / results[20]:.2f}")
 
 
