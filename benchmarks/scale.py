@@ -14,9 +14,10 @@ playbooks/migrate.yml`` (the role, then the report) run three times:
 Per pass it prints the wall time; the requests per pair (GET and writes, from the simulators'
 ``/_sim/requests``); the read floor per pair (one walk of the v2 accounts at 1,000 per page and one
 walk of the grants there at the start of the pass at 200 per page,
-:func:`nylas_read_planning.walk_requests`) and the ratio of the GETs to it; the writes (must be 0 in the plan and the re-run); the accounts with two grants (must be
-0); and the controller's peak memory (the sum of the resident sizes of ``ansible-playbook``, its
-forks and every module process, the async ones included, sampled every 0.2 s).
+:func:`nylas_read_planning.walk_requests`) and the ratio of the GETs to it; the writes (must be 0
+in the plan and the re-run); the accounts with two grants (must be 0); and the controller's peak
+memory (the summed RSS and PSS of ``ansible-playbook``, its forks and every module process, the async
+ones included, sampled every 0.2 s).
 
 Then the forks comparison (``--slow-accounts`` per pair, jobs paced to about ``--slow-seconds``):
 the change pass at ``forks`` 5 and at ``forks`` 20 on fresh simulators, and their ratio.
@@ -267,9 +268,10 @@ def duplicates(sims, pairs):
 
 def print_pass(label, fig, floor, pairs):
     per_pair = fig["requests"]
-    gets = [per_pair[h]["GET"] for h, *_ in pairs]
-    writes = sum(per_pair[h]["write"] for h, *_ in pairs)
-    r429 = sum(per_pair[h]["429"] for h, *_ in pairs)
+    hosts = [pair[0] for pair in pairs]
+    gets = [per_pair[h]["GET"] for h in hosts]
+    writes = sum(per_pair[h]["write"] for h in hosts)
+    r429 = sum(per_pair[h]["429"] for h in hosts)
     mean_get = sum(gets) / len(gets)
     failed = sum(r.get("failed", 0) for r in fig["recap"].values())
     print(f"[{label}] {fig['seconds']:.1f} s, rc {fig['rc']}, failed hosts {failed}; GET per pair mean "
@@ -302,8 +304,8 @@ def three_passes(args, workdir):
         for label, check in (("plan --check --diff", True), ("change", False), ("no-op re-run", False)):
             since = log_marks(sims)
             seconds, rc, recap, rss = run_pass(inventory, workdir / "reports", label.split()[0] + "-run",
-                                              check=check, forks=args.forks,
-                                              log_path=workdir / f"{label.split()[0]}.log")
+                                               check=check, forks=args.forks,
+                                               log_path=workdir / f"{label.split()[0]}.log")
             requests = requests_by_pair(sims, since, pairs)  # before the duplicates check reads the grants
             dup, grants = duplicates(sims, pairs)
             fig = dict(seconds=seconds, rc=rc, recap=recap, rss=rss, requests=requests, duplicates=dup, grants=grants)
