@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 SANITY_ROOT ?= $(or $(TMPDIR),/tmp)/nylas-migration-sanity
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help venv collection-link demo test sanity units simulator-tests integration installed-tests lint benchmark changelog-lint ee-context collection-copy units-ansible-test clean benchmark-translate
+.PHONY: help venv collection-link demo test sanity units simulator-tests integration installed-tests lint benchmark changelog-lint ee-context collection-copy units-ansible-test clean benchmark-translate benchmark-scale
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -80,6 +80,9 @@ benchmark: venv collection-link  ## Print throughput figures against the rate li
 
 clean:  ## Remove generated files (not .venv)
 	rm -rf tests/output collections .ansible reports .sim context nylas-migration-*.tar.gz
+
+benchmark-scale: venv collection-link  ## Print plan/change/re-run figures of the playbook over 20 pairs x 5,000 accounts (us + eu), and forks 5 vs 20
+	$(BIN)/python benchmarks/scale.py
 
 benchmark-translate: venv collection-link  ## Print id-translation throughput (1 and 3 apps) against the 20 requests/s ceiling, and the resume cost
 	$(BIN)/python benchmarks/translate.py

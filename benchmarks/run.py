@@ -13,6 +13,9 @@ fresh applications:
    in a subprocess as Ansible runs a module (``tests/integration/module_runner.py``).
 3. ``naive, 3 apps``: three baseline loops at once, one per application.
 4. ``module, 3 apps``: three module processes at once, one per application.
+5. ``uri loop, 1 app``: what an Ansible user writes without the collection: ``ansible-playbook`` with
+   one ``ansible.builtin.uri`` task looping over the account ids, ``until`` the status is not 429
+   (``retries``/``delay`` 1 s), on the same simulator in the same run (skip it with ``--no-uri``).
 
 Per scenario it prints: accounts/s; the ratio to the physical floor (N / 20 s per application, the
 applications being limited independently: ratio = floor time / actual time, 1.0 = at the limit);
@@ -29,8 +32,10 @@ No assertion on time: it prints figures (see benchmarks/README.md for how to rea
 import argparse
 import collections
 import fnmatch
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -64,6 +69,7 @@ def parse_args(argv=None):
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="server-side latency added to every clone request with a simulator fault rule, "
                              "to stand for the network round trip to Nylas (default 0: plain loopback)")
+    parser.add_argument("--no-uri", action="store_true", help="leave out the ansible.builtin.uri loop baseline")
     args = parser.parse_args(argv)
     if not 1 <= args.accounts <= 5000 or not 1 <= args.concurrency <= 32 or not 2 <= args.apps <= 6:
         parser.error("--accounts in [1, 5000], --concurrency in [1, 32], --apps in [2, 6]")
@@ -160,6 +166,42 @@ def naive_loop(url, key, accounts, deadline):
     return outcome
 
 
+URI_PLAYBOOK = """\
+- name: Clone every account, one uri call each (what a user writes without the collection)
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Clone
+      ansible.builtin.uri:
+        url: "{{ api_uri }}/v3/migration-tools/grants/{{ item }}/clone"
+        method: POST
+        headers:
+          Authorization: "Bearer {{ api_key }}"
+        status_code: [200, 201]
+      loop: "{{ account_ids }}"
+      register: clone
+      until: clone.status != 429
+      retries: 10
+      delay: 1
+      no_log: true
+"""
+
+
+def uri_loop(url, key, accounts, workdir):
+    """``ansible-playbook`` running the ``ansible.builtin.uri`` loop above; returns ``{"rc": rc}``."""
+    playbook = Path(workdir) / "uri_loop.yml"
+    playbook.write_text(URI_PLAYBOOK, encoding="utf-8")
+    extra = Path(workdir) / "uri_vars.json"
+    extra.write_text(json.dumps({"api_uri": url, "api_key": key, "account_ids": accounts}), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NYLAS_", "ANSIBLE_"))}
+    env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0"})
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                           "-e", "ansible_python_interpreter=" + sys.executable, "-e", "@" + str(extra),
+                           str(playbook)], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, timeout=3600, check=False)
+    return {"rc": proc.returncode}
+
+
 def module_run(url, key, accounts, concurrency, rate_limit=None):
     """``nylas_grant_clone`` in a subprocess, as Ansible runs it; returns the ``ModuleResult``."""
     args = {"api_key": key, "api_uri": url, "region": "us", "account_ids": accounts,
@@ -195,11 +237,13 @@ def in_parallel(jobs):
 Scenario = collections.namedtuple("Scenario", "label kind apps")
 
 
-def run_scenario(sim, scen, accounts_of, n, concurrency, rate_limit=None):
+def run_scenario(sim, scen, accounts_of, n, concurrency, rate_limit=None, workdir=None):
     """Run one scenario; return its figures (dict)."""
     before = sim.requests_log()
     since = before[-1]["seq"] if before else 0
-    if scen.kind == "naive":
+    if scen.kind == "uri":
+        jobs = [lambda a=a: uri_loop(sim.url, a[1], accounts_of[a[0]], workdir) for a in scen.apps]
+    elif scen.kind == "naive":
         deadline = time.monotonic() + max(120.0, 10 * n / MIGRATION_LIMIT)
         jobs = [lambda a=a: naive_loop(sim.url, a[1], accounts_of[a[0]], deadline) for a in scen.apps]
     else:
@@ -227,6 +271,8 @@ def run_scenario(sim, scen, accounts_of, n, concurrency, rate_limit=None):
 
 
 def describe_results(scen, results):
+    if scen.kind == "uri":
+        return "ansible-playbook rc " + ", ".join(str(r["rc"]) for r in results)
     if scen.kind == "naive":
         total = collections.Counter()
         for outcome in results:
@@ -246,13 +292,15 @@ def main(argv=None):
     floor = n / MIGRATION_LIMIT
     workdir = Path(tempfile.mkdtemp(prefix="nylas-bench-"))
     try:
-        ids = write_seed(workdir / "seed.yaml", 2 + 2 * k, n)
+        ids = write_seed(workdir / "seed.yaml", 3 + 2 * k, n)
         scenarios = [
             Scenario("naive, 1 app", "naive", ids[0:1]),
             Scenario("module, 1 app", "module", ids[1:2]),
             Scenario(f"naive, {k} apps", "naive", ids[2:2 + k]),
             Scenario(f"module, {k} apps", "module", ids[2 + k:2 + 2 * k]),
         ]
+        if not args.no_uri:
+            scenarios.append(Scenario("uri loop, 1 app", "uri", ids[2 + 2 * k:3 + 2 * k]))
         module_opts = f"concurrency {args.concurrency}" + (
             f", rate_limit {args.rate_limit:g}" if args.rate_limit is not None else "")
         print(f"benchmark: {n} accounts per application, nylas_grant_clone {module_opts}, "
@@ -267,13 +315,16 @@ def main(argv=None):
                 sim.add_fault(method="POST", path=CLONE_GLOB, latency_ms=args.latency_ms)
             figures = {}
             for scen in scenarios:
-                fig = run_scenario(sim, scen, accounts_of, n, args.concurrency, args.rate_limit)
+                fig = run_scenario(sim, scen, accounts_of, n, args.concurrency, args.rate_limit, workdir)
                 figures[scen.label] = fig
                 apps = len(scen.apps)
                 versus = ""
                 naive = figures.get(scen.label.replace("module", "naive"))
                 if scen.kind == "module" and naive:
                     versus = f"; vs naive {naive['seconds'] / fig['seconds']:.2f}x"
+                module_1 = figures.get("module, 1 app")
+                if scen.kind == "uri" and module_1:
+                    versus = f"; the module, 1 app, is {fig['seconds'] / module_1['seconds']:.2f}x faster"
                 print(f"[{scen.label}] {apps * n} accounts in {fig['seconds']:.2f} s = "
                       f"{apps * n / fig['seconds']:.1f} accounts/s; floor ratio {floor / fig['seconds']:.2f}"
                       f"{versus}; clone window {fig['window']:.2f} s (floor ratio {floor / fig['window']:.2f}); "

@@ -72,6 +72,10 @@ options:
     description:
       - The number of requests per second per application the client allows itself.
       - The Nylas migration tools allow 20 requests per second per application.
+      - This figure paces the migration tools (C(/v3/migration-tools/*)). Nylas limits the other v3 paths
+        (grants, applications, connectors, webhooks) separately, at 50 requests per second, so they are
+        paced in a second bucket at 2.5 times this figure, and reading grants never slows the clones down.
+        The v2 reads are paced in one bucket at this figure.
       - The client paces itself 5% under this figure, so that network jitter does not push a request
         over the server's one-second window (which would cost a 429 and its C(Retry-After) wait).
       - V(0) disables the client-side limit.

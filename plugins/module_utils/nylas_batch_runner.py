@@ -11,6 +11,7 @@ module through the :class:`NylasModule` given, with the results gathered so far.
 
 from __future__ import annotations
 
+import datetime
 import time
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (
@@ -49,6 +50,15 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planni
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import planned_request, start_batch_clone_request
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_report import (
+    BASIS_V2_AND_V3,
+    build_rows,
+    latest_jobs,
+    pair_forecast,
+    rows_document,
+    summarize_rows,
+)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_report_files import write_private_json
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_waiter import ProgressLog, Waiter
 
 
@@ -94,6 +104,8 @@ class _BatchRun:
         self.covered = set()  # ids of the accounts the batches of this run covered (as planned)
         self.batch_ids = None  # ids of the accounts the current batch covers, when planned
         self.reads = None  # (jobs, grants_by_account) read since the last batch ended, or None
+        self.final = None  # (jobs, grants_by_account) the result's counts come from
+        self.first_reads = None  # (jobs, grants_by_account) the first plan of the run came from
         self.providers = normalize_providers(self.params["providers"])
         self.flags = dict(
             allow_invalid_grant_creation=self.params["allow_invalid_grant_creation"],
@@ -150,9 +162,11 @@ class _BatchRun:
         return accounts
 
     def read_grants(self, accounts):
-        """The grants of the accounts in scope, ``{account_id: grant}``."""
+        """The grants of the accounts in scope, ``{account_id: grant}``: a walk of every grant or a lookup
+        by ids, whichever is cheaper for an application of ``len(accounts)`` accounts."""
         ids = [a.get("id") for a in scope_accounts(accounts, self.providers)]
-        return self.call(self.client.find_grants_by_account_ids, ids, msg="Failed to read the existing grants")
+        return self.call(lambda: self.client.find_grants_by_account_ids(ids, grant_bound=len(accounts)),
+                         msg="Failed to read the existing grants")
 
     def batch_offset(self):
         """The ``offset`` of the next batch (:func:`next_batch_offset`)."""
@@ -164,6 +178,8 @@ class _BatchRun:
         if accounts is not None:
             grants = self.read_grants(accounts)
             self.reads = (jobs, grants)
+            if self.first_reads is None:
+                self.first_reads = self.reads
         return plan_batch_clone(
             jobs, accounts, grants, providers=self.providers, mode=self.params["mode"],
             limit=self.params["limit"], offset=self.batch_offset(), covered=self.covered, **self.flags
@@ -314,6 +330,7 @@ class _BatchRun:
         """
         jobs, grants = self.reads or (self.list_jobs("Failed to re-read the migration jobs"),
                                       self.read_grants(accounts))
+        self.final = (jobs, grants)
         in_scope = scope_accounts(accounts, self.providers)
         attempted = attempted_without_grant(in_scope, grants, jobs, covered=self.covered)
         self.result["counts"] = distinct_counts(in_scope, grants, attempted)
@@ -337,21 +354,64 @@ class _BatchRun:
     def read_outcome(self, plan):
         """Set ``forecast_vs_outcome``: the grants of the accounts the plan forecast, re-read after the run.
 
-        Reads ``GET /v3/grants?account_ids=``; warns and leaves it None when the read fails.
+        Uses the grants the counts were taken from after the last batch (``self.final``: every account in
+        scope) when there are; otherwise reads ``GET /v3/grants?account_ids=``, and warns and leaves it
+        None when that read fails.
         """
         if not plan.get("forecast") or not plan.get("scope"):
             return
         account_ids = plan["scope"]["unmigrated_account_ids"]
-        try:
-            grants = self.client.find_grants_by_account_ids(account_ids)
-        except NylasError as e:
-            self.module.warn("Could not re-read the grants to set the outcome beside the forecast (%s)" % e)
-            return
+        if self.final is not None:
+            grants = self.final[1]
+        else:
+            try:
+                grants = self.client.find_grants_by_account_ids(account_ids)
+            except NylasError as e:
+                self.module.warn("Could not re-read the grants to set the outcome beside the forecast (%s)" % e)
+                return
         self.result["forecast_vs_outcome"] = outcome_beside_forecast(plan["forecast"],
                                                                      outcome_of_grants(account_ids, grants))
 
+    def write_report_rows(self):
+        """With ``rows_path``, write the report's rows of the pair from the reads the counts came from.
+
+        Only when they cover every account: the v2 accounts were read, no ``providers`` narrowed the
+        grants read, and the jobs and grants were read after the last batch ended (or, with nothing
+        started, when the run planned). The document is the one ``nylas_migration_info`` writes
+        (:func:`nylas_report.rows_document`), so the report reads it as is; ``report`` in the result
+        carries what that module returns. Endpoint: ``GET /v3/applications`` (the application's ids).
+        """
+        path = self.params.get("rows_path")
+        reads = self.final
+        if reads is None and self.result["action"] != "attach" and not self.result["job_started"]:
+            reads = self.first_reads  # nothing was started (check mode, or nothing to do): still the state
+        if not path or self.accounts is None or self.providers or reads is None:
+            return
+        jobs, grants = reads
+        application = self.call(self.client.get_application, msg="Failed to read the v3 application") or {}
+        application_id = application.get("application_id")
+        label = self.params.get("label") or application_id
+        region = self.params["region"]
+        rows = build_rows(self.accounts, grants, jobs, application_id, region, pair=label)
+        summary = summarize_rows(rows, BASIS_V2_AND_V3, jobs=jobs, accounts=self.accounts, grants_by_account=grants)
+        summary["forecast"] = pair_forecast(self.accounts, grants, summary["by_status"], **self.flags)
+        latest = latest_jobs(jobs)
+        generated_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        document = rows_document(rows, summary, application_id, region, label, BASIS_V2_AND_V3, jobs=latest,
+                                 v2_application_id=application.get("v2_application_id"), generated_at=generated_at)
+        try:
+            write_private_json(path, document, indent=None)
+        except (OSError, ValueError) as e:
+            self.fail("Failed to write the rows file %s: %s" % (path, e))  # the path, never the rows
+        self.result["report"] = dict(
+            application_id=application_id, v2_application_id=application.get("v2_application_id"), region=region,
+            label=label, basis=BASIS_V2_AND_V3, v2_reads_error=None, accounts=summary["accounts"],
+            summary=summary, jobs=latest, rows_path=path,
+        )
+
     def finish(self, plan):
         """The result, with ``elapsed`` and the ``diff`` of ``plan`` (the first plan of the run)."""
+        self.write_report_rows()
         self.result["elapsed"] = self.elapsed()
         self.result["forecast_summary"] = forecast_summary(self.result["forecast"], self.result["forecast_vs_outcome"])
         self.result["diff"] = batch_diff(plan, self.result["clone_job"] if self.result["job_started"] else None,

@@ -44,8 +44,12 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors impor
     NylasError,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_ratelimit import (  # noqa: E402
+    BUCKET_MIGRATION,
+    BUCKET_OTHER,
     DEFAULT_RATE_LIMIT,
     PACING_HEADROOM,
+    bucket_of,
+    bucket_rate,
     shared_limiter,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_retry import (  # noqa: E402
@@ -123,6 +127,9 @@ class HttpCore:
             on :class:`NylasV3Client`.
         region: the configured region, named (with ``base_url``) in the message of a 401/403.
         auth_hint: what to check after a 401/403, appended to its message (names no secret).
+        split_buckets: one limiter per application AND Nylas limit (``/v3/migration-tools/*`` at
+            ``rate_limit``, the other paths at :func:`nylas_ratelimit.bucket_rate`), as the v3 client
+            wants; False (the v2 client) paces every path in one bucket at ``rate_limit``.
 
     Raises:
         NylasError: ``requests`` is not installed.
@@ -142,6 +149,7 @@ class HttpCore:
         session=None,
         region=None,
         auth_hint="check the credentials",
+        split_buckets=False,
     ):
         if not HAS_REQUESTS:
             raise NylasError("the Python 'requests' library is required (pip install requests)")
@@ -162,7 +170,17 @@ class HttpCore:
         self.read_only = bool(read_only)
         self._sleep = sleep
         self._random = random.random
-        self._limiter = shared_limiter(limiter_key, rate_limit * PACING_HEADROOM) if rate_limit else None
+        if not rate_limit:
+            self._limiters = {}
+        elif split_buckets:
+            self._limiters = dict(
+                (bucket, shared_limiter("%s:%s" % (limiter_key, bucket), bucket_rate(bucket, rate_limit) * PACING_HEADROOM))
+                for bucket in (BUCKET_MIGRATION, BUCKET_OTHER)
+            )
+        else:
+            one = shared_limiter(limiter_key, rate_limit * PACING_HEADROOM)
+            self._limiters = {BUCKET_MIGRATION: one, BUCKET_OTHER: one}
+        self._limiter = self._limiters.get(BUCKET_MIGRATION)
         self._secrets = []  # type: List[str]
         self._session = session if session is not None else requests.Session()
         self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent()})
@@ -176,8 +194,14 @@ class HttpCore:
 
     @property
     def limiter(self):
-        """The shared :class:`RateLimiter`, or None when unlimited."""
+        """The shared :class:`RateLimiter` of the migration tools (of every path without
+        ``split_buckets``), or None when unlimited."""
         return self._limiter
+
+    def limiter_for(self, path):
+        """The shared :class:`RateLimiter` that paces a request to ``path`` (:func:`nylas_ratelimit.bucket_of`),
+        or None when unlimited."""
+        return self._limiters.get(bucket_of(path))
 
     def close(self):
         """Close the underlying HTTP session."""
@@ -255,10 +279,11 @@ class HttpCore:
         url = self._base_url + (path if path.startswith("/") else "/" + path)
         is_write = method not in SAFE_METHODS and not idempotent
         attempt = 0
+        limiter = self.limiter_for(clean_path)
         while True:
             attempt += 1
-            if self._limiter is not None:
-                self._limiter.acquire(sleep=self._sleep)
+            if limiter is not None:
+                limiter.acquire(sleep=self._sleep)
             try:
                 response = self._session.request(
                     method,
@@ -365,11 +390,13 @@ class HttpCore:
             **common
         )
 
-    def _paginate(self, path, params, page_size, extract):
+    def _paginate(self, path, params, page_size, extract, max_pages=None):
         """Collect every item of a limit/offset list.
 
         ``extract(body)`` returns ``(items, request_id, server_limit)`` of one page. Stops on a short
-        (or empty) page; a page identical to the previous one raises ``pagination_loop``.
+        (or empty) page; a page identical to the previous one raises ``pagination_loop``. With
+        ``max_pages`` (int >= 1), returns None once that many pages were read and the list goes on
+        (the caller reads it another way).
         """
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise NylasConfigError("page_size must be an integer >= 1")
@@ -379,7 +406,11 @@ class HttpCore:
         items = []  # type: List[Any]
         previous = None
         clean_path = path.split("?", 1)[0]
+        pages = 0
         while True:
+            if max_pages is not None and pages >= max_pages:
+                return None
+            pages += 1
             query["limit"] = limit
             query["offset"] = offset
             body = self._send("GET", path, params=query)

@@ -9,6 +9,9 @@
   worker thread of one application shares it); :func:`app_key` builds that key as a SHA-256 of
   the credentials and base URL, so the key itself reveals no secret.
 * :data:`DEFAULT_RATE_LIMIT`, and :data:`PACING_HEADROOM`, the fraction of it the clients pace at.
+* :func:`bucket_of` and :func:`bucket_rate` -- Nylas limits the migration tools (``/v3/migration-tools/*``,
+  20 requests/s per application) and the other v3 paths (50 requests/s) separately, so the v3 client
+  keeps one bucket per application AND limit: reading grants never eats the clone budget.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from typing import Dict  # noqa: F401  (type comments)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasConfigError
 
 DEFAULT_RATE_LIMIT = 20.0  # requests per second, the documented limit of the migration tools
+OTHER_PATHS_LIMIT = 50.0  # requests per second, the documented limit of the other v3 paths (grants, ...)
+BUCKET_MIGRATION = "migration-tools"
+BUCKET_OTHER = "other"
+MIGRATION_TOOLS_PREFIX = "/v3/migration-tools/"
 
 
 class RateLimiter:
@@ -132,6 +139,29 @@ def shared_limiter(key, rate):
         return limiter
 
 
+def bucket_of(path):
+    """The Nylas rate-limit bucket of a v3 request ``path`` (str): ``"migration-tools"`` for
+    ``/v3/migration-tools/*``, ``"other"`` for every other path (the query string is ignored)."""
+    path = "/" + str(path).split("?", 1)[0].lstrip("/")
+    return BUCKET_MIGRATION if path.startswith(MIGRATION_TOOLS_PREFIX) else BUCKET_OTHER
+
+
+def bucket_rate(bucket, rate_limit):
+    """The requests per second a client allows itself in ``bucket`` given the ``rate_limit`` option.
+
+    ``rate_limit`` is the migration tools' rate (Nylas: 20); the other paths get it scaled by Nylas's
+    ratio of the two limits (50/20), so ``rate_limit`` 20 gives 20 and 50, 10 gives 10 and 25. 0 or
+    None (unlimited) stays unlimited (0.0). Raises ``ValueError`` for an unknown bucket.
+    """
+    if bucket not in (BUCKET_MIGRATION, BUCKET_OTHER):
+        raise ValueError("unknown rate-limit bucket %r" % (bucket,))
+    if not rate_limit:
+        return 0.0
+    if bucket == BUCKET_MIGRATION:
+        return float(rate_limit)
+    return float(rate_limit) * OTHER_PATHS_LIMIT / DEFAULT_RATE_LIMIT
+
+
 def app_key(*parts):
     """Return the limiter key of an application: the SHA-256 hex digest of ``parts`` (strings).
 
@@ -144,4 +174,5 @@ def app_key(*parts):
     return digest.hexdigest()
 
 
-__all__ = ["DEFAULT_RATE_LIMIT", "PACING_HEADROOM", "RateLimiter", "app_key", "shared_limiter"]
+__all__ = ["BUCKET_MIGRATION", "BUCKET_OTHER", "DEFAULT_RATE_LIMIT", "OTHER_PATHS_LIMIT", "PACING_HEADROOM",
+           "RateLimiter", "app_key", "bucket_of", "bucket_rate", "shared_limiter"]

@@ -19,6 +19,7 @@ import time
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_checks import check_token, resolve_base_url
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_http import HttpCore
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_ratelimit import DEFAULT_RATE_LIMIT, app_key
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_read_planning import V2_ACCOUNTS_MAX_PAGE
 
 
 class NylasV2Client(HttpCore):
@@ -97,8 +98,10 @@ class NylasV2Client(HttpCore):
             )
         return body
 
-    def list_accounts(self, page_size=100):
+    def list_accounts(self, page_size=V2_ACCOUNTS_MAX_PAGE):
         """Return every v2 account (``GET /a/{client_id}/accounts?offset=&limit=``, paged).
+
+        ``page_size`` defaults to the largest page the v2 API allows (1000), so 5,000 accounts take 6 requests.
 
         Pages until a short page; a page identical to the previous one raises
         :class:`NylasAPIError` with ``error_type`` ``pagination_loop``.

@@ -18,6 +18,12 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_checks impor
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasAPIError, NylasConfigError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_http import BearerAuth, HttpCore, query_params
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_ratelimit import DEFAULT_RATE_LIMIT, app_key
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_read_planning import (
+    GRANT_IDS_PER_LOOKUP,
+    GRANTS_MAX_PAGE,
+    STRATEGY_WALK,
+    plan_grant_reads,
+)
 
 #: Body keys whose values a planned request never shows (connector settings, webhook secrets, ...).
 SECRET_BODY_KEYS = ("client_secret", "secret", "webhook_secret", "password", "api_key", "encryption_key",
@@ -158,7 +164,9 @@ class NylasV3Client(HttpCore):
         validate_certs: verify TLS certificates.
         timeout: seconds per request.
         max_retries: retries of a retryable failure (attempts = 1 + retries).
-        rate_limit: requests per second for this application, shared process-wide (0/None: unlimited).
+        rate_limit: requests per second for this application on the migration tools, shared process-wide
+            (0/None: unlimited); the other v3 paths have their own bucket at 2.5 times it (Nylas: 20
+            and 50 requests/s), so reads of grants never slow the clones down.
         read_only: refuse every non-GET with :class:`NylasCheckModeError` (check mode).
         sleep: sleep callable (injectable for tests).
         session: a ``requests.Session`` to use (default: a new one).
@@ -199,6 +207,7 @@ class NylasV3Client(HttpCore):
             sleep=sleep,
             session=session,
             region=region,
+            split_buckets=True,
             auth_hint="check that the API key belongs to an application of region '%s' (a key of another "
             "region's application is refused)" % region,
         )
@@ -252,13 +261,14 @@ class NylasV3Client(HttpCore):
                 return None
             raise
 
-    def paginate(self, path, params=None, page_size=200):
+    def paginate(self, path, params=None, page_size=GRANTS_MAX_PAGE, max_pages=None):
         """GET every page of a v3 limit/offset list and return all items.
 
         Args:
             path: list path, for example ``/v3/grants``.
             params: extra query parameters (``limit``/``offset`` are set here).
             page_size: items per page requested.
+            max_pages: stop after this many pages and return None when the list goes on (None: no cap).
 
         Returns:
             The concatenated ``data`` lists.
@@ -273,7 +283,7 @@ class NylasV3Client(HttpCore):
                 return body, None, None
             return body.get("data"), body.get("request_id"), body.get("limit")
 
-        return self._paginate(path, params, page_size, extract)
+        return self._paginate(path, params, page_size, extract, max_pages=max_pages)
 
     # -- applications ---------------------------------------------------------------------------
 
@@ -324,22 +334,27 @@ class NylasV3Client(HttpCore):
         """
         return self.paginate("/v3/grants", params=query_params(filters))
 
-    def find_grants_by_account_ids(self, account_ids, chunk_size=50):
-        """Map v2 account ids to their migrated v3 grants.
+    def find_grants_by_account_ids(self, account_ids, chunk_size=GRANT_IDS_PER_LOOKUP, grant_bound=None):
+        """Map v2 account ids to their migrated v3 grants, with the fewest requests.
 
-        Calls ``GET /v3/grants?account_ids=a,b,c`` for ``chunk_size`` ids at a time (each chunk
-        paged). Duplicate and empty ids are ignored.
+        :func:`nylas_read_planning.plan_grant_reads` chooses between walking every grant of the
+        application (``GET /v3/grants``, 200 per page) and looking the ids up (``GET
+        /v3/grants?account_ids=a,b,c``, ``chunk_size`` ids per request, each chunk paged). A walk that
+        outgrows its budget (the application holds many more grants than ``grant_bound``) is dropped
+        and the ids are looked up instead. Duplicate and empty ids are ignored.
 
         Args:
             account_ids: iterable of v2 account ids.
-            chunk_size: ids per request.
+            chunk_size: ids per lookup request.
+            grant_bound: how many grants the application is expected to hold at most (e.g. its
+                number of v2 accounts); None: the number of ids.
 
         Returns:
             ``{account_id: grant}`` for the ids that have a grant (a ``valid`` grant is preferred if
             the server ever returns two); ids without a grant are absent.
 
         Raises:
-            NylasConfigError: an id contains a comma, or chunk_size < 1.
+            NylasConfigError: an id contains a comma, chunk_size < 1, or a bad grant_bound.
             NylasAPIError: as ``request``.
         """
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
@@ -355,18 +370,19 @@ class NylasV3Client(HttpCore):
             if account_id not in seen:
                 seen.add(account_id)
                 wanted.append(account_id)
+        try:
+            plan = plan_grant_reads(len(wanted), grant_bound, GRANTS_MAX_PAGE, chunk_size)
+        except ValueError as e:
+            raise NylasConfigError(str(e))
         found = {}  # type: Dict[str, Any]
+        if plan["strategy"] == STRATEGY_WALK:
+            everything = self.paginate("/v3/grants", page_size=GRANTS_MAX_PAGE, max_pages=plan["max_walk_pages"])
+            if everything is not None:
+                _keep_grants(found, everything, seen)
+                return found
         for start in range(0, len(wanted), chunk_size):
             chunk = wanted[start:start + chunk_size]
-            for grant in self.paginate("/v3/grants", params={"account_ids": ",".join(chunk)}):
-                if not isinstance(grant, dict):
-                    continue
-                account_id = grant.get("account_id")
-                if account_id not in seen:
-                    continue
-                current = found.get(account_id)
-                if current is None or (current.get("grant_status") != "valid" and grant.get("grant_status") == "valid"):
-                    found[account_id] = grant
+            _keep_grants(found, self.paginate("/v3/grants", params={"account_ids": ",".join(chunk)}), seen)
         return found
 
     def get_grant(self, grant_id):
@@ -551,6 +567,20 @@ class NylasV3Client(HttpCore):
         data.pop("ids", None)
         data["translations"] = items
         return data
+
+
+def _keep_grants(found, grants, wanted):
+    """Add to ``found`` (``{account_id: grant}``) the grants of the ``wanted`` account ids, a ``valid``
+    grant winning over another; returns nothing (``found`` is updated)."""
+    for grant in grants:
+        if not isinstance(grant, dict):
+            continue
+        account_id = grant.get("account_id")
+        if account_id not in wanted:
+            continue
+        current = found.get(account_id)
+        if current is None or (current.get("grant_status") != "valid" and grant.get("grant_status") == "valid"):
+            found[account_id] = grant
 
 
 __all__ = [

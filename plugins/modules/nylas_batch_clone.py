@@ -120,6 +120,23 @@ options:
       - With V(false) a C(partial) job only gives warnings.
     type: bool
     default: false
+  rows_path:
+    description:
+      - Also write the report's per-account rows of the pair to this local file (JSON, mode C(0600)), the
+        document M(nylas.migration.nylas_migration_info) writes with its O(nylas.migration.nylas_migration_info#module:rows_path),
+        from the reads the module's RV(counts) come from, so that a report right after the batch clone
+        need not read every account and grant again.
+      - Written only when those reads cover every account of the pair (the v2 reads answered and
+        O(providers) is not set) and are newer than the last batch (re-read after it ended, or, when
+        nothing was started, read by this run); RV(report) says it was written. Costs one
+        C(GET /v3/applications).
+    type: path
+    version_added: 0.2.0
+  label:
+    description:
+      - The pair's name in the rows of O(rows_path), for example the inventory host name (default the v3 application id).
+    type: str
+    version_added: 0.2.0
 extends_documentation_fragment:
   - nylas.migration.nylas
   - nylas.migration.nylas.clone_flags
@@ -130,6 +147,8 @@ attributes:
     description:
       - In check mode the module reads jobs, v2 accounts and grants, sends no start request, does not
         wait, and predicts C(changed) (true when it would start a batch).
+      - The local O(rows_path) file is written in check mode too, as it is an output of the run and not
+        a change to any Nylas application.
   diff_mode:
     support: full
     description: Shows the batch clone job started (or to be started) and the number of accounts it should migrate.
@@ -427,6 +446,15 @@ v2_reads:
   returned: always
   type: bool
   sample: true
+report:
+  description:
+    - What M(nylas.migration.nylas_migration_info) returns for the pair (C(application_id), C(v2_application_id),
+      C(region), C(label), C(basis), C(v2_reads_error), C(accounts), C(summary), C(jobs), C(rows_path)),
+      from the rows written to O(rows_path).
+  returned: when O(rows_path) is set and the rows were written
+  type: dict
+  version_added: 0.2.0
+  sample: {"label": "acme", "region": "us", "basis": "v2_and_v3", "accounts": 1200, "rows_path": "/tmp/rows/acme.json"}
 elapsed:
   description: Seconds the module spent, waiting included.
   returned: always
@@ -538,6 +566,8 @@ def run_module(clock=time.monotonic, sleep=time.sleep):
             wait_timeout=dict(type="int", default=3600),
             poll_interval=dict(type="float", default=5.0),
             fail_on_partial=dict(type="bool", default=False),
+            rows_path=dict(type="path"),
+            label=dict(type="str"),
         ),
         supports_check_mode=True,
     )

@@ -173,6 +173,8 @@ def test_v2_reads(make_api):
     assert all(a["email"].rsplit("@", 1)[1] in ("example.com", "example.org", "example.net") for a in accounts)
     rest = api.get("/a/v2-us-acme/accounts?offset=1150&limit=100", key="", headers=auth).get_json()
     assert len(rest) == 50
+    # the largest page the v2 API gives is 1000 accounts (acme has 1200): a larger limit gets 1000
+    assert len(api.get("/a/v2-us-acme/accounts?offset=0&limit=5000", key="", headers=auth).get_json()) == 1000
     wrong = {"Authorization": "Basic " + base64.b64encode(b"wrong:").decode()}
     bad = api.get("/a/v2-us-acme", key="", headers=wrong)
     assert bad.status_code == 401 and "request_id" not in bad.get_json()

@@ -13,8 +13,11 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_ratelimit im
     DEFAULT_RATE_LIMIT,
     PACING_HEADROOM,
     RateLimiter,
+    bucket_of,
+    bucket_rate,
     shared_limiter,
 )
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_v2 import NylasV2Client
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import NylasV3Client
 from ansible_collections.nylas.migration.tests.unit.plugins.module_utils.nylas_http_helpers import (
     API_KEY,
@@ -113,3 +116,39 @@ def test_clients_share_limiter_and_use_injected_sleep(rsps, sleep):
         c1.get_application()
     assert len(sleep.calls) >= 3  # paced through the injected sleep, never really slept
     assert all(0 < s <= 5 / DEFAULT_RATE_LIMIT + 0.01 for s in sleep.calls)
+
+
+@pytest.mark.parametrize("path,bucket", [
+    ("/v3/migration-tools/grants/a/clone", "migration-tools"),
+    ("v3/migration-tools/jobs?status=running", "migration-tools"),
+    ("/v3/grants", "other"),
+    ("/v3/applications", "other"),
+    ("/v3/migration-toolsX", "other"),
+    ("/a/v2-app/accounts", "other"),
+])
+def test_bucket_of(path, bucket):
+    assert bucket_of(path) == bucket
+
+
+def test_bucket_rate_scales_the_other_paths():
+    assert bucket_rate("migration-tools", 20) == 20.0
+    assert bucket_rate("other", 20) == 50.0
+    assert bucket_rate("other", 10) == 25.0
+    assert bucket_rate("other", 0) == 0.0 and bucket_rate("migration-tools", None) == 0.0
+    with pytest.raises(ValueError):
+        bucket_rate("v2", 20)
+
+
+def test_v3_client_paces_grants_and_clones_in_separate_buckets(sleep):
+    client = NylasV3Client("bucket-key", sleep=sleep)
+    clones = client.limiter_for("/v3/migration-tools/grants/a/clone")
+    reads = client.limiter_for("/v3/grants")
+    assert clones is client.limiter and reads is not clones
+    assert clones.rate == pytest.approx(20 * PACING_HEADROOM)
+    assert reads.rate == pytest.approx(50 * PACING_HEADROOM)
+    assert client.limiter_for("/v3/applications") is reads
+
+
+def test_v2_client_keeps_one_bucket(sleep):
+    v2 = NylasV2Client("v2-bucket", "secret-bucket", sleep=sleep)
+    assert v2.limiter_for("/a/v2-bucket/accounts") is v2.limiter

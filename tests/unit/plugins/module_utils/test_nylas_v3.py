@@ -63,9 +63,47 @@ def test_find_grants_by_account_ids_chunking(rsps, client):
 
     rsps.add_callback(responses.GET, BASE + "/v3/grants", callback=callback)
     ids = ["a%d" % i for i in range(7)] + ["a1", "", None]
-    found = client.find_grants_by_account_ids(ids, chunk_size=3)
+    # an application expected to hold many other grants: looking the 7 ids up (3 requests) is cheaper
+    found = client.find_grants_by_account_ids(ids, chunk_size=3, grant_bound=1000)
     assert chunks == [["a0", "a1", "a2"], ["a3", "a4", "a5"], ["a6"]]
     assert found == grants
+
+
+def walk_callback(grants, calls):
+    """A GET /v3/grants that pages ``grants`` (the walk) and answers ``account_ids`` lookups."""
+
+    def callback(request):
+        q = parse_qs(urlsplit(request.url).query)
+        if "account_ids" in q:
+            ids = q["account_ids"][0].split(",")
+            calls.append(("lookup", ids))
+            return 200, {}, json.dumps(envelope([g for g in grants if g["account_id"] in ids]))
+        offset, limit = int(q["offset"][0]), int(q["limit"][0])
+        calls.append(("walk", offset, limit))
+        return 200, {}, json.dumps(envelope(grants[offset:offset + limit]))
+
+    return callback
+
+
+def test_find_grants_walks_when_cheaper(rsps, client):
+    # 120 ids: 3 lookups of 50, or one page of the application's grants (bound: the 120 ids)
+    grants = [{"id": "g%d" % i, "account_id": "a%d" % i, "grant_status": "valid"} for i in range(130)]
+    calls = []
+    rsps.add_callback(responses.GET, BASE + "/v3/grants", callback=walk_callback(grants, calls))
+    found = client.find_grants_by_account_ids(["a%d" % i for i in range(120)])
+    assert calls == [("walk", 0, 200)]
+    assert sorted(found) == sorted("a%d" % i for i in range(120))  # the other grants are left out
+
+
+def test_find_grants_walk_past_its_budget_falls_back_to_lookup(rsps, client):
+    # the bound says 1 page, but the application holds 900 grants: after 3 pages (the lookup's cost) it looks up
+    grants = [{"id": "g%d" % i, "account_id": "a%d" % i, "grant_status": "valid"} for i in range(900)]
+    calls = []
+    rsps.add_callback(responses.GET, BASE + "/v3/grants", callback=walk_callback(grants, calls))
+    ids = ["a%d" % i for i in range(0, 240, 2)]
+    found = client.find_grants_by_account_ids(ids)
+    assert [c[0] for c in calls] == ["walk"] * 3 + ["lookup"] * 3
+    assert sorted(found) == sorted(ids)
 
 
 def test_find_grants_paged_within_chunk(rsps, client):

@@ -263,7 +263,7 @@ class FakeV3Client:
                 grants = [g for g in grants if g.get(key) == filters[key]]
         return grants
 
-    def find_grants_by_account_ids(self, account_ids, chunk_size=50):
+    def find_grants_by_account_ids(self, account_ids, chunk_size=50, grant_bound=None):
         account_ids = list(account_ids)
         self.state._call("find_grants_by_account_ids", account_ids)
         with self.state.lock:
@@ -433,7 +433,7 @@ class FakeV2Client:
         self.state._call("v2_get_application")
         return copy.deepcopy(self.state.v2_application)
 
-    def list_accounts(self, page_size=100):
+    def list_accounts(self, page_size=1000):
         self.state._call("list_accounts")
         return copy.deepcopy(self.state.accounts)
 

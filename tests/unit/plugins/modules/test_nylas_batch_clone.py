@@ -3,6 +3,8 @@
 """Unit tests of nylas_batch_clone: main() / run_module() with patched arguments and fake clients."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import NylasAPIError
@@ -369,3 +371,60 @@ def test_main_entry_point(monkeypatch, capsys):
     rc, result, _raw = run_module(nylas_batch_clone.main,
                                   {"api_key": API_KEY, "v2_client_id": V2_ID, "v2_client_secret": V2_SECRET}, capsys)
     assert rc == 0 and result["action"] == "none"
+
+
+# --------------------------------------------------------------- the report's rows from the batch's reads
+def read_rows(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_rows_written_from_the_reads_after_the_last_batch(run, tmp_path):
+    steps = [("completed", "completed", {"all": 2, "success": 1, "warning": 1})]
+    fake = fake_api(steps=steps, grants_after=[dict(grants_for("a"), **grants_for("b", status="invalid"))],
+                    accounts=[account("a"), account("b", "exchange", "password")])
+    path = tmp_path / "rows" / "pair1.json"
+    result, failed = run(fake, rows_path=str(path), label="pair1")
+    assert not failed and result["report"]["rows_path"] == str(path)
+    doc = read_rows(path)
+    assert doc["pair"] == "pair1" and doc["basis"] == "v2_and_v3"
+    # the rows say what the grants re-read after the batch say, not what the plan saw (no grant)
+    assert {r["account_id"]: r["status"] for r in doc["rows"]} == {"a": "migrated", "b": "reauth_required"}
+    assert result["report"]["summary"] == doc["summary"] and result["report"]["accounts"] == 2
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    # the grants were read once before the batch and once after it: never a third time for the rows
+    assert fake.names().count("find_grants_by_account_ids") == 2
+
+
+def test_rows_on_a_run_with_nothing_to_do_use_the_plan_reads(run, tmp_path):
+    fake = fake_api(grants={"a": grant("a")}, accounts=[account("a")])
+    path = tmp_path / "rows.json"
+    result, failed = run(fake, check_mode=True, rows_path=str(path))
+    assert not failed and result["action"] == "none"
+    assert [r["status"] for r in read_rows(path)["rows"]] == ["migrated"]
+    assert fake.names().count("find_grants_by_account_ids") == 1
+
+
+@pytest.mark.parametrize("args,v2", [(dict(providers=["google"]), True), ({}, False)])
+def test_no_rows_when_the_reads_do_not_cover_every_account(run, tmp_path, args, v2):
+    fake = fake_api(grants={"a": grant("a")}, accounts=[account("a"), account("b", "imap", "password")])
+    path = tmp_path / "rows.json"
+    result, failed = run(fake, v2=v2, rows_path=str(path), check_mode=True, **args)
+    assert not failed and "report" not in result and not path.exists()
+
+
+def test_check_mode_rows_come_from_the_plan_reads(run, tmp_path):
+    fake = fake_api(steps=DONE, grants={"a": grant("a")}, accounts=[account("a"), account("b")])
+    path = tmp_path / "rows.json"
+    result, failed = run(fake, check_mode=True, rows_path=str(path))
+    assert not failed and result["action"] == "start" and fake.writes() == []
+    assert {r["account_id"]: r["status"] for r in read_rows(path)["rows"]} == {"a": "migrated", "b": "not_migrated"}
+    assert result["report"]["rows_path"] == str(path)
+
+
+def test_no_rows_when_a_started_batch_was_not_waited_for(run, tmp_path):
+    fake = fake_api(steps=DONE, accounts=[account("a")])
+    path = tmp_path / "rows.json"
+    result, failed = run(fake, wait=False, rows_path=str(path))
+    assert not failed and result["job_started"] is True
+    assert "report" not in result and not path.exists()  # the job is running: the report reads for itself
