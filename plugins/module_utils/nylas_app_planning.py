@@ -192,8 +192,9 @@ def plan_import(application, connectors, v2_application=None, force=False):
 def connectors_needing_setup(connectors, v2_application=None):
     """Return ``[{'provider': ..., 'reason': ...}]`` for connectors an operator still has to set up.
 
-    Microsoft connectors need a new Azure app registration; OAuth connectors without a ``client_id``
-    in their settings need credentials; providers the v2 integrations expect but that have no v3
+    A Microsoft connector needs a new Azure app registration until its settings carry that app's
+    ``client_id`` (the import never copies one); other OAuth connectors without a ``client_id`` in
+    their settings need credentials; providers the v2 integrations expect but that have no v3
     connector need one created. Sorted by provider.
     """
     out = {}
@@ -201,9 +202,10 @@ def connectors_needing_setup(connectors, v2_application=None):
         if not isinstance(connector, dict) or not connector.get("provider"):
             continue
         provider = connector["provider"]
-        if provider in CONNECTOR_SETUP_REASONS:
+        has_client = bool((connector.get("settings") or {}).get("client_id"))
+        if provider in CONNECTOR_SETUP_REASONS and not has_client:
             out[provider] = CONNECTOR_SETUP_REASONS[provider]
-        elif provider in OAUTH_PROVIDERS and not (connector.get("settings") or {}).get("client_id"):
+        elif provider in OAUTH_PROVIDERS and not has_client:
             out[provider] = ("has no OAuth client_id in its settings; set the provider app's client_id and "
                              "client_secret (nylas.migration.nylas_connector)")
     have = connector_providers(connectors)

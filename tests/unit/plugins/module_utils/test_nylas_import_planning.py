@@ -81,3 +81,10 @@ def test_planned_setup_drops_inferred_connectors_without_a_documented_step():
                  {"provider": "microsoft", "inferred": True, "setup": "Azure"}]
     assert a.planned_setup(needing, to_create) == [needing[1]]
     assert a.planned_setup(needing, [dict(to_create[0], inferred=False)]) == needing
+
+
+def test_microsoft_connector_needs_setup_until_it_has_the_new_azure_client_id():
+    imported = [{"provider": "microsoft", "settings": {"tenant": "common"}}]
+    configured = [{"provider": "microsoft", "settings": {"tenant": "common", "client_id": "azure-app"}}]
+    assert [c["provider"] for c in a.connectors_needing_setup(imported)] == ["microsoft"]
+    assert a.connectors_needing_setup(configured) == []
