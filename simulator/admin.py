@@ -3,6 +3,7 @@
 import collections
 import fnmatch
 import itertools
+import json
 import math
 import random
 import re
@@ -69,11 +70,147 @@ class RequestLog:
             return self._entries[-1]["seq"] if self._entries else 0
 
 
+#: The body rewrites of a fault rule (``rewrite.op``); see ``simulator/README.md``.
+REWRITE_OPS = ("drop_key", "null_key", "set_key", "empty", "html", "truncate", "pad", "freeze", "rotate", "cursor")
+REWRITE_HTML = "<html><head><title>Maintenance</title></head><body><h1>We'll be right back</h1></body></html>"
+
+
+def _key_path(key):
+    """Split a dotted key path (``data``, ``data.status``, ``data[].account_id``, ``[].id``) into segments."""
+    if not isinstance(key, str) or not key:
+        raise BadRequest("rewrite.key must be a non-empty dotted path, e.g. data or data[].account_id")
+    segments = []
+    for part in key.split("."):
+        if part.endswith("[]"):
+            if part[:-2]:
+                segments.append(part[:-2])
+            segments.append("[]")
+        elif part:
+            segments.append(part)
+    return segments
+
+
+def _walk(node, segments, leaf):
+    """Call ``leaf(container, name)`` for each object the path reaches (``[]`` iterates a list)."""
+    if not segments:
+        return
+    head, rest = segments[0], segments[1:]
+    if head == "[]":
+        if isinstance(node, list):
+            for item in node:
+                if rest:
+                    _walk(item, rest, leaf)
+        return
+    if not isinstance(node, dict):
+        return
+    if not rest:
+        leaf(node, head)
+    elif head in node:
+        _walk(node[head], rest, leaf)
+
+
+def _get(node, segments):
+    for segment in segments:
+        if segment == "[]" or not isinstance(node, dict):
+            return None
+        node = node.get(segment)
+    return node
+
+
+class Rewrite:
+    """The body rewrite of one fault rule: the request is handled, then its answer's body is changed."""
+
+    FIELDS = {"op", "key", "value", "bytes", "mode"}
+
+    def __init__(self, spec):
+        if not isinstance(spec, dict):
+            raise BadRequest("rewrite must be a JSON object with an op")
+        unknown = set(spec) - self.FIELDS
+        if unknown:
+            raise BadRequest(f"unknown rewrite field(s): {', '.join(sorted(unknown))}")
+        self.op = spec.get("op")
+        if self.op not in REWRITE_OPS:
+            raise BadRequest(f"rewrite.op must be one of {', '.join(REWRITE_OPS)}")
+        self.value = spec.get("value")
+        self.mode = spec.get("mode", "repeat")
+        self.bytes = spec.get("bytes")
+        if self.bytes is not None and (isinstance(self.bytes, bool) or not isinstance(self.bytes, int)
+                                       or self.bytes < 0 or self.bytes > 64 * 1024 * 1024):
+            raise BadRequest("rewrite.bytes must be an integer between 0 and 67108864")
+        default_key = {"rotate": "data", "cursor": "data.next_page_number"}.get(self.op)
+        key = spec.get("key", default_key)
+        if self.op in ("drop_key", "null_key", "set_key", "cursor") and key is None:
+            raise BadRequest(f"rewrite op {self.op} needs a key")
+        if self.op == "set_key" and "value" not in spec:
+            raise BadRequest("rewrite op set_key needs a value")
+        if self.op == "cursor" and self.mode not in ("repeat", "rotate"):
+            raise BadRequest("rewrite.mode of a cursor must be repeat or rotate")
+        self.key = None if key is None else _key_path(key)
+        self._lock = threading.Lock()
+        self._first = None  # the first answer's JSON (freeze, rotate, cursor)
+        self.hits = 0
+
+    def apply(self, payload, content_type):
+        """Return ``(payload bytes, content type)`` of the rewritten answer (``payload`` is the original)."""
+        with self._lock:
+            self.hits += 1
+            hits = self.hits
+            if self.op in ("freeze", "rotate", "cursor") and self._first is None:
+                self._first = payload
+            first = self._first
+        if self.op == "empty":
+            return b"", content_type
+        if self.op == "html":
+            return REWRITE_HTML.encode(), "text/html; charset=utf-8"
+        if self.op == "truncate":
+            size = len(payload) // 2 if self.bytes is None else min(self.bytes, len(payload))
+            return payload[:size], content_type
+        if self.op == "freeze":
+            return first, content_type
+        try:
+            body = json.loads((first if self.op in ("rotate", "cursor") else payload) or b"null")
+        except ValueError:
+            return payload, content_type  # not JSON: nothing to rewrite
+        if self.op == "pad":
+            if isinstance(body, dict):
+                body["_padding"] = " " * (10 * 1024 * 1024 if self.bytes is None else self.bytes)
+            return json.dumps(body).encode(), content_type
+        if self.op == "rotate":
+            self._rotate(body, hits)
+        elif self.op == "cursor":
+            start = _get(body, self.key)
+            start = start if isinstance(start, int) and not isinstance(start, bool) else 2
+            value = self.value if self.mode == "repeat" and self.value is not None else start
+            if self.mode == "rotate":
+                value = start + hits - 1
+            _walk(body, self.key, lambda obj, name: obj.__setitem__(name, value))
+        else:
+            _walk(body, self.key, self._leaf)
+        return json.dumps(body).encode(), content_type
+
+    def _rotate(self, body, hits):
+        items = body if self.key == ["[]"] or not self.key else None
+        if items is None and isinstance(body, dict):
+            items = _get(body, self.key)
+        if isinstance(items, list) and items:
+            shift = (hits - 1) % len(items)
+            items[:] = items[shift:] + items[:shift]
+
+    def _leaf(self, obj, name):
+        if self.op == "drop_key":
+            obj.pop(name, None)
+        elif self.op == "null_key":
+            if name in obj:
+                obj[name] = None
+        else:  # set_key
+            obj[name] = self.value
+
+
 class FaultRule:
     """One fault injection rule; see ``simulator/README.md`` for its fields."""
 
     FIELDS = {"method", "path", "path_regex", "status", "body", "content_type", "headers", "latency_ms", "drop",
-              "drop_after", "retry_after", "times", "probability", "seed"}
+              "drop_after", "retry_after", "times", "probability", "seed", "rewrite"}
 
     def __init__(self, rule_id, spec):
         if not isinstance(spec, dict):
@@ -109,8 +246,11 @@ class FaultRule:
         self.probability = float(spec.get("probability", 1.0))
         if not 0 <= self.probability <= 1:
             raise BadRequest("probability must be between 0 and 1")
-        if self.status is None and not self.drop and not self.drop_after and not self.latency_ms:
-            raise BadRequest("a fault rule needs status, drop, drop_after or latency_ms")
+        self.rewrite = Rewrite(spec["rewrite"]) if spec.get("rewrite") is not None else None
+        if self.rewrite is not None and (self.drop or self.drop_after or self.status is not None):
+            raise BadRequest("rewrite (handle the request, then change its answer) excludes drop, drop_after and status")
+        if self.status is None and not self.drop and not self.drop_after and not self.latency_ms and not self.rewrite:
+            raise BadRequest("a fault rule needs status, drop, drop_after, latency_ms or rewrite")
         self.rng = random.Random(spec.get("seed"))
         self.applied = 0
 

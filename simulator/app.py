@@ -172,6 +172,7 @@ def _register_hooks(app):
         g.dropped = False
         g.log_detail = None
         g.drop_after = False
+        g.rewrite = None
         if request.path.startswith("/_sim/"):
             return None
         ctx = sim()
@@ -187,6 +188,7 @@ def _register_hooks(app):
                 _shutdown_socket()
                 raise DropConnection()
             g.drop_after = rule.drop_after
+            g.rewrite = rule.rewrite
             if rule.status is not None:
                 return _fault_response(rule)
         if request.path.startswith("/v3/") and request.url_rule is not None:
@@ -198,6 +200,11 @@ def _register_hooks(app):
     @app.after_request
     def after(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        if g.get("rewrite") is not None and not g.get("dropped"):
+            # the request was handled (its effects are kept); its answer's body is rewritten
+            payload, content_type = g.rewrite.apply(response.get_data(), response.content_type)
+            response.set_data(payload)
+            response.content_type = content_type
         if g.get("drop_after") and not g.get("dropped"):
             # the request was handled (its effects are committed); its answer is lost
             _log(sim(), None)

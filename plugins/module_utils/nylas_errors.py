@@ -7,6 +7,9 @@
 * :class:`NylasError` and its subclasses come from the HTTP layer: bad input found before a request
   (:class:`NylasConfigError`), a write refused in check mode (:class:`NylasCheckModeError`), a failed
   request (:class:`NylasAPIError`, with the Nylas ``request_id``).
+  An answer that breaks the contract (a field the collection decides on is missing or mistyped, an
+  empty or unreadable 2xx, a list that never ends) is a :class:`NylasContractError`, a
+  :class:`NylasAPIError` that also names the ``field``.
 * :class:`PlanningError` comes from the pure planners: the wanted state cannot be reached safely from
   the current one (or the input is unusable); nothing was written.
 
@@ -42,7 +45,8 @@ class NylasAPIError(NylasError):
         status: HTTP status code (int), or None when no response was received.
         error_type: Nylas ``error.type`` (for example ``bad_request``, ``not_found_error``), or one of
             this module's own: ``connection_error``, ``timeout``, ``request_error``,
-            ``non_json_response``, ``unexpected_response``, ``pagination_loop``; None if unknown.
+            ``non_json_response``, ``unexpected_response``, ``pagination_loop``, ``pagination_bound``;
+            None if unknown.
         message: human-readable message (server-provided, or a short reason), secrets redacted.
         request_id: the body's ``request_id``, else the ``X-Request-Id`` response header, else None.
         method: HTTP method of the failed request.
@@ -117,6 +121,47 @@ class NylasAPIError(NylasError):
         return text
 
 
+class NylasContractError(NylasAPIError):
+    """A 2xx answer that breaks the contract the collection relies on; nothing is decided from it.
+
+    Raised by :mod:`nylas_contract` (a field missing or of the wrong type, a job ``status`` outside
+    the documented set, an empty or non-JSON 2xx) and by the paging guard (:mod:`nylas_paging`: a list
+    that repeats itself or outgrows its bound). ``error_type`` is ``unexpected_response`` (a field),
+    ``non_json_response``, ``pagination_loop`` or ``pagination_bound``.
+
+    Attributes (besides those of :class:`NylasAPIError`):
+        field: the path of the offending field, e.g. ``data``, ``data[3].account_id``, ``body``.
+
+    Its text names the endpoint (method and path, never the query string), the HTTP status, the field
+    and the Nylas request id: ``HTTP 200 unexpected_response: GET /v3/webhooks: data must be a list, got
+    object (field data) (request_id=...)``. On a write, ``outcome_unknown`` is True: the write may have
+    happened, so it is settled by re-reading (:mod:`nylas_settle`), never taken as a success.
+    """
+
+    def __init__(self, message, field=None, **kwargs):
+        kwargs.setdefault("error_type", "unexpected_response")
+        super().__init__(message, **kwargs)
+        self.field = field
+
+    def to_dict(self):
+        """As :meth:`NylasAPIError.to_dict`, plus ``field``."""
+        result = super().to_dict()
+        result["field"] = self.field
+        return result
+
+    def __str__(self):
+        text = "HTTP %s" % self.status if self.status is not None else "invalid answer"
+        text += " %s: " % self.error_type if self.error_type else ": "
+        if self.method and self.path:
+            text += "%s %s: " % (self.method, self.path)
+        text += self.message
+        if self.field:
+            text += " (field %s)" % self.field
+        if self.request_id:
+            text += " (request_id=%s)" % self.request_id
+        return text
+
+
 class PlanningError(ValueError):
     """The wanted state cannot be planned or reached safely from the current state; nothing was written.
 
@@ -125,4 +170,5 @@ class PlanningError(ValueError):
     """
 
 
-__all__ = ["NylasAPIError", "NylasCheckModeError", "NylasConfigError", "NylasError", "PlanningError"]
+__all__ = ["NylasAPIError", "NylasCheckModeError", "NylasConfigError", "NylasContractError", "NylasError",
+           "PlanningError"]

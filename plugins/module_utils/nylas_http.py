@@ -37,11 +37,22 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_contract import (  # noqa: E402
+    Answer,
+    check,
+    contract_error,
+)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import (  # noqa: E402
     NylasAPIError,
     NylasCheckModeError,
     NylasConfigError,
+    NylasContractError,
     NylasError,
+)
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_paging import (  # noqa: E402
+    DEFAULT_MAX_PAGES,
+    PageGuard,
+    check_max_pages,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_ratelimit import (  # noqa: E402
     BUCKET_MIGRATION,
@@ -130,10 +141,11 @@ class HttpCore:
         split_buckets: one limiter per application AND Nylas limit (``/v3/migration-tools/*`` at
             ``rate_limit``, the other paths at :func:`nylas_ratelimit.bucket_rate`), as the v3 client
             wants; False (the v2 client) paces every path in one bucket at ``rate_limit``.
+        max_pages: the page cap of one walk of a paged list (:class:`nylas_paging.PageGuard`).
 
     Raises:
         NylasError: ``requests`` is not installed.
-        NylasConfigError: bad ``max_retries``, ``timeout`` or ``rate_limit``.
+        NylasConfigError: bad ``max_retries``, ``timeout``, ``rate_limit`` or ``max_pages``.
     """
 
     def __init__(
@@ -150,6 +162,7 @@ class HttpCore:
         region=None,
         auth_hint="check the credentials",
         split_buckets=False,
+        max_pages=DEFAULT_MAX_PAGES,
     ):
         if not HAS_REQUESTS:
             raise NylasError("the Python 'requests' library is required (pip install requests)")
@@ -161,6 +174,10 @@ class HttpCore:
             isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float)) or rate_limit < 0
         ):
             raise NylasConfigError("rate_limit must be 0 (unlimited) or a positive number")
+        try:
+            self.max_pages = check_max_pages(max_pages)
+        except ValueError as e:
+            raise NylasConfigError(str(e))
         self._base_url = base_url
         self._region = region
         self._auth_hint = auth_hint
@@ -259,7 +276,25 @@ class HttpCore:
     # -- the request core -----------------------------------------------------------------------
 
     def _send(self, method, path, params=None, json=None, headers=None, idempotent=None):
-        """Send a request with rate limiting and retries; return the parsed JSON body (or {}).
+        """Send a request (see :meth:`_exchange`); return the parsed JSON body, ``{}`` for an empty body."""
+        body = self._exchange(method, path, params=params, json=json, headers=headers, idempotent=idempotent).body
+        return {} if body is None else body
+
+    def _checked(self, operation, method, path, params=None, json=None, headers=None, idempotent=None):
+        """Send a request and return its body once :func:`nylas_contract.check` found it of the shape of
+        ``operation``; an empty or misshapen answer to a write is an unknown outcome.
+
+        Raises:
+            NylasContractError: the answer breaks the contract (``outcome_unknown`` on a write).
+            NylasAPIError, NylasCheckModeError: as :meth:`_exchange`.
+        """
+        answer = self._exchange(method, path, params=params, json=json, headers=headers, idempotent=idempotent)
+        is_write = method.upper() not in SAFE_METHODS and not idempotent
+        return check(answer, operation, is_write=is_write)
+
+    def _exchange(self, method, path, params=None, json=None, headers=None, idempotent=None):
+        """Send a request with rate limiting and retries; return its :class:`nylas_contract.Answer`
+        (``body`` None for an empty body).
 
         A failed attempt is sent again when :func:`nylas_retry.should_retry` says so, after the
         ``Retry-After`` delay (clamped to ``MAX_RETRY_AFTER``) or a jittered back-off. ``idempotent=True``
@@ -268,7 +303,9 @@ class HttpCore:
 
         Raises:
             NylasCheckModeError: a non-GET on a read-only client (nothing is sent).
-            NylasAPIError: an HTTP error, a non-JSON body, or a transport error.
+            NylasAPIError: an HTTP error or a transport error.
+            NylasContractError: a 2xx whose body is not JSON (HTML, truncated): ``non_json_response``,
+                an unknown outcome on a write.
         """
         method = method.upper()
         clean_path = path.split("?", 1)[0]
@@ -337,18 +374,16 @@ class HttpCore:
             request_id = body["request_id"]
 
         if 200 <= status < 300:
+            answer = Answer(body, status, request_id, method, path)
             if not text.strip():
-                return {}
+                return answer._replace(body=None)
             if not is_json:
-                raise self._error(
-                    "expected a JSON response, got %s: %s" % (content_type or "no content type", excerpt(text)),
-                    status=status,
-                    error_type="non_json_response",
-                    request_id=request_id,
-                    content_type=content_type,
-                    **common
-                )
-            return body
+                raise contract_error(
+                    answer, "body",
+                    self._redact("is not JSON (%s): %s" % (content_type or "no content type", excerpt(text))),
+                    outcome_unknown=is_write, error_type="non_json_response", content_type=content_type,
+                    attempts=attempts)
+            return answer
 
         outcome_unknown = is_write and status >= 500
         if not is_json:
@@ -390,13 +425,20 @@ class HttpCore:
             **common
         )
 
-    def _paginate(self, path, params, page_size, extract, max_pages=None):
-        """Collect every item of a limit/offset list.
+    def _paginate(self, path, params, page_size, extract, max_pages=None, operation=None, expected_total=None,
+                  id_field="id"):
+        """Collect every item of a limit/offset list, within the bound of a :class:`nylas_paging.PageGuard`.
 
-        ``extract(body)`` returns ``(items, request_id, server_limit)`` of one page. Stops on a short
-        (or empty) page; a page identical to the previous one raises ``pagination_loop``. With
-        ``max_pages`` (int >= 1), returns None once that many pages were read and the list goes on
-        (the caller reads it another way).
+        Each page is checked against the shape of ``operation`` (:data:`nylas_contract.SHAPES`) when
+        given; ``extract(body)`` then returns ``(items, server_limit)`` of the page. Stops on a short
+        (or empty) page. With ``max_pages`` (int >= 1: a budget, not the cap), returns None once that
+        many pages were read and the list goes on (the caller reads it another way).
+
+        Raises:
+            NylasContractError: a page that breaks the contract; ``pagination_loop`` when a page brings
+                no new ``id_field`` (the server ignores the offset, or repeats pages);
+                ``pagination_bound`` past the ``max_pages`` cap of the client or past twice
+                ``expected_total`` (the count the caller knows) plus a page.
         """
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise NylasConfigError("page_size must be an integer >= 1")
@@ -404,8 +446,8 @@ class HttpCore:
         offset = 0
         limit = page_size
         items = []  # type: List[Any]
-        previous = None
         clean_path = path.split("?", 1)[0]
+        guard = PageGuard(self.max_pages, expected_total=expected_total, page_size=page_size, id_field=id_field)
         pages = 0
         while True:
             if max_pages is not None and pages >= max_pages:
@@ -413,32 +455,20 @@ class HttpCore:
             pages += 1
             query["limit"] = limit
             query["offset"] = offset
-            body = self._send("GET", path, params=query)
-            page, request_id, server_limit = extract(body)
+            answer = self._exchange("GET", path, params=query)
+            if operation is not None:
+                check(answer, operation)
+            page, server_limit = extract(answer.body)
             if not isinstance(page, list):
-                raise self._error(
-                    "expected a list of items, got %s" % type(page).__name__,
-                    error_type="unexpected_response",
-                    request_id=request_id,
-                    method="GET",
-                    path=clean_path,
-                )
-            if page and page == previous:
-                raise self._error(
-                    "the page at offset %d repeats the previous page; the server ignores offset, "
-                    "stopping to avoid an endless loop" % offset,
-                    error_type="pagination_loop",
-                    request_id=request_id,
-                    method="GET",
-                    path=clean_path,
-                )
+                raise contract_error(answer._replace(path=clean_path), "data",
+                                     "must be a list, got %s" % type(page).__name__)
+            guard.page(answer, page)
             items.extend(page)
             # A server that caps the page size below ours says so in "limit": page with its size.
             if isinstance(server_limit, int) and not isinstance(server_limit, bool) and 0 < server_limit < limit:
                 limit = server_limit
             if len(page) < limit:
                 return items
-            previous = page
             offset += len(page)
 
 
@@ -497,6 +527,7 @@ __all__ = [
     "REQUESTS_IMPORT_ERROR",
     "BearerAuth",
     "HttpCore",
+    "NylasContractError",
     "auth_failure_message",
     "bool_param",
     "clip",

@@ -18,6 +18,7 @@ import time
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_checks import check_token, resolve_base_url
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_http import HttpCore
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_paging import DEFAULT_MAX_PAGES
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_ratelimit import DEFAULT_RATE_LIMIT, app_key
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_read_planning import V2_ACCOUNTS_MAX_PAGE
 
@@ -32,8 +33,12 @@ class NylasV2Client(HttpCore):
     Args:
         client_id: the v2 application's client id.
         client_secret: the v2 application's client secret (never appears in errors).
-        region, api_uri, validate_certs, timeout, max_retries, rate_limit, sleep, session: as for
-            :class:`NylasV3Client` (``api_uri`` overrides the v2 base URL).
+        region, api_uri, validate_certs, timeout, max_retries, rate_limit, sleep, session, max_pages: as
+            for :class:`NylasV3Client` (``api_uri`` overrides the v2 base URL).
+
+    Each answer a read returns was checked against its shape (:data:`nylas_contract.SHAPES`, the v2
+    shapes of MIGRATION_API.md): an account without ``id``, a list that is not one, raise
+    :class:`NylasContractError` naming the endpoint, the status, the request id and the field.
 
     Raises:
         NylasConfigError: bad credentials (same checks as :func:`build_basic_v2`), region or URL.
@@ -54,6 +59,7 @@ class NylasV2Client(HttpCore):
         sleep=time.sleep,
         session=None,
         read_only=False,
+        max_pages=DEFAULT_MAX_PAGES,
     ):
         check_token(client_id, "v2_client_id", allow_colon=False)
         check_token(client_secret, "v2_client_secret")
@@ -69,6 +75,7 @@ class NylasV2Client(HttpCore):
             sleep=sleep,
             session=session,
             region=region,
+            max_pages=max_pages,
             auth_hint="check that the v2 client id and secret belong to a v2 application of region '%s'" % region,
         )
         self.region = region
@@ -87,41 +94,39 @@ class NylasV2Client(HttpCore):
         return self._send(method, path, params=params, json=json, headers=headers)
 
     def get_application(self):
-        """Return the v2 application details (``GET /a/{client_id}``)."""
-        body = self.request("GET", "/a/%s" % self._segment(self.client_id, "v2_client_id"))
-        if not isinstance(body, dict):
-            raise self._error(
-                "expected a JSON object, got %s" % type(body).__name__,
-                error_type="unexpected_response",
-                method="GET",
-                path="/a/%s" % self.client_id,
-            )
-        return body
+        """Return the v2 application details (``GET /a/{client_id}``), a JSON object.
 
-    def list_accounts(self, page_size=V2_ACCOUNTS_MAX_PAGE):
+        Raises:
+            NylasContractError: the body is not a JSON object.
+        """
+        return self._checked("v2_get_application", "GET", "/a/%s" % self._segment(self.client_id, "v2_client_id"))
+
+    def list_accounts(self, page_size=V2_ACCOUNTS_MAX_PAGE, expected_total=None):
         """Return every v2 account (``GET /a/{client_id}/accounts?offset=&limit=``, paged).
 
         ``page_size`` defaults to the largest page the v2 API allows (1000), so 5,000 accounts take 6 requests.
 
-        Pages until a short page; a page identical to the previous one raises
-        :class:`NylasAPIError` with ``error_type`` ``pagination_loop``.
+        Pages until a short page, within the client's ``max_pages`` cap and, when given, the known
+        ``expected_total``. Each page must be a list of accounts that each carry an ``id``.
+
+        Raises:
+            NylasContractError: a page that is not a list of accounts with ``id``; ``pagination_loop``
+                when a page brings no new account (the endpoint ignores the offset);
+                ``pagination_bound`` past the cap.
         """
 
         def extract(body):
-            return body, None, None
+            return body, None
 
         path = "/a/%s/accounts" % self._segment(self.client_id, "v2_client_id")
-        return self._paginate(path, None, page_size, extract)
+        return self._paginate(path, None, page_size, extract, operation="v2_list_accounts",
+                              expected_total=expected_total)
 
     # -- the end of the migration (cutover): v2 accounts and webhooks ----------------------------
 
-    def _object(self, method, path, json=None):
-        """Send one request and return its body, which must be a JSON object."""
-        body = self.request(method, path, json=json)
-        if not isinstance(body, dict):
-            raise self._error("expected a JSON object, got %s" % type(body).__name__,
-                              error_type="unexpected_response", method=method, path=path)
-        return body
+    def _object(self, method, path, json=None, operation="v2_get_application"):
+        """Send one request and return its body, which must have the shape of ``operation`` (a JSON object)."""
+        return self._checked(operation, method, path, json=json)
 
     def _account_path(self, account_id, action=None):
         path = "/a/%s/accounts/%s" % (self._segment(self.client_id, "v2_client_id"),
@@ -134,7 +139,7 @@ class NylasV2Client(HttpCore):
         Raises:
             NylasAPIError: as ``request`` (404 for an unknown account).
         """
-        return self._object("GET", self._account_path(account_id))
+        return self._object("GET", self._account_path(account_id), operation="v2_get_account")
 
     def downgrade_account(self, account_id):
         """Cancel a v2 account (``POST /a/{client_id}/accounts/{id}/downgrade``): v2 sync and billing stop.
@@ -165,14 +170,11 @@ class NylasV2Client(HttpCore):
         ``inactive``), ``triggers``, ``version``.
 
         Raises:
-            NylasAPIError: as ``request``, or ``unexpected_response`` when the body is not a list.
+            NylasAPIError: as ``request``.
+            NylasContractError: the body is not a list of webhooks with ``id``.
         """
         path = "/a/%s/webhooks" % self._segment(self.client_id, "v2_client_id")
-        body = self.request("GET", path)
-        if not isinstance(body, list):
-            raise self._error("expected a JSON list, got %s" % type(body).__name__,
-                              error_type="unexpected_response", method="GET", path=path)
-        return body
+        return self._checked("v2_list_webhooks", "GET", path)
 
     def update_webhook_state(self, webhook_id, state):
         """Set a v2 webhook ``active`` or ``inactive`` (``PUT /a/{client_id}/webhooks/{id}``, body ``{"state"}``).
@@ -185,7 +187,7 @@ class NylasV2Client(HttpCore):
         """
         path = "/a/%s/webhooks/%s" % (self._segment(self.client_id, "v2_client_id"),
                                       self._segment(webhook_id, "webhook_id"))
-        return self._object("PUT", path, json={"state": state})
+        return self._object("PUT", path, json={"state": state}, operation="v2_update_webhook")
 
 
 __all__ = ["NylasV2Client"]

@@ -15,8 +15,14 @@ import time
 from typing import Any, Dict, List  # noqa: F401  (type comments)
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_checks import check_token, resolve_base_url
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_contract import check, contract_error
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasAPIError, NylasConfigError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_http import BearerAuth, HttpCore, query_params
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_paging import (
+    DEFAULT_MAX_PAGES,
+    PageGuard,
+    next_cursor_problem,
+)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_ratelimit import DEFAULT_RATE_LIMIT, app_key
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_read_planning import (
     GRANT_IDS_PER_LOOKUP,
@@ -170,9 +176,15 @@ class NylasV3Client(HttpCore):
         read_only: refuse every non-GET with :class:`NylasCheckModeError` (check mode).
         sleep: sleep callable (injectable for tests).
         session: a ``requests.Session`` to use (default: a new one).
+        max_pages: the page cap of one walk of a paged list (the ``max_pages`` option).
 
     Raises:
         NylasConfigError: bad api_key, region, URL or numeric settings.
+
+    Every answer an operation method returns was checked first against the shape the collection
+    relies on (:data:`nylas_contract.SHAPES`): a violation raises :class:`NylasContractError` naming
+    the endpoint, status, request id and field; on a write (an empty or misshapen answer to a create,
+    clone, batch start, link or import) it carries ``outcome_unknown=True`` and is settled by re-reading.
 
     The message of a 401/403 names the region and the base URL used, and asks to check that the key
     belongs to an application of that region.
@@ -193,6 +205,7 @@ class NylasV3Client(HttpCore):
         read_only=False,
         sleep=time.sleep,
         session=None,
+        max_pages=DEFAULT_MAX_PAGES,
     ):
         check_token(api_key, "api_key")
         base_url = resolve_base_url(region, api_uri, which="v3")
@@ -208,6 +221,7 @@ class NylasV3Client(HttpCore):
             session=session,
             region=region,
             split_buckets=True,
+            max_pages=max_pages,
             auth_hint="check that the API key belongs to an application of region '%s' (a key of another "
             "region's application is refused)" % region,
         )
@@ -245,55 +259,66 @@ class NylasV3Client(HttpCore):
             )
         return body
 
-    def _data(self, method, path, params=None, json=None, headers=None):
-        return self.request(method, path, params=params, json=json, headers=headers).get("data")
+    def _data(self, method, path, params=None, json=None, headers=None, operation=None):
+        """Send a request and return the envelope's ``data``; checked against ``operation``'s shape when given."""
+        if operation is None:
+            return self.request(method, path, params=params, json=json, headers=headers).get("data")
+        return self._checked(operation, method, path, params=params, json=json, headers=headers)["data"]
 
-    def _send_request(self, request, headers=None):
-        """Send a request of :func:`write_request` and return the envelope's ``data``."""
+    def _send_request(self, request, headers=None, operation=None):
+        """Send a request of :func:`write_request` and return the envelope's ``data`` (checked as ``operation``)."""
         return self._data(request["method"], request["path"], params=request["query"] or None,
-                          json=request["body"], headers=headers)
+                          json=request["body"], headers=headers, operation=operation)
 
-    def _get_or_none(self, path):
+    def _get_or_none(self, path, operation=None):
         try:
-            return self._data("GET", path)
+            return self._data("GET", path, operation=operation)
         except NylasAPIError as exc:
             if exc.status == 404:
                 return None
             raise
 
-    def paginate(self, path, params=None, page_size=GRANTS_MAX_PAGE, max_pages=None):
+    def paginate(self, path, params=None, page_size=GRANTS_MAX_PAGE, max_pages=None, operation=None,
+                 expected_total=None, id_field="id"):
         """GET every page of a v3 limit/offset list and return all items.
 
         Args:
             path: list path, for example ``/v3/grants``.
             params: extra query parameters (``limit``/``offset`` are set here).
             page_size: items per page requested.
-            max_pages: stop after this many pages and return None when the list goes on (None: no cap).
+            max_pages: a budget: stop after this many pages and return None when the list goes on
+                (None: read to the end, within the client's ``max_pages`` cap).
+            operation: the shape each page is checked against (:data:`nylas_contract.SHAPES`), or None
+                (only ``data`` must be a list).
+            expected_total: the most items the list is known to hold (bounds the walk), or None.
+            id_field: the item field that identifies an item (a page of no new one ends the walk).
 
         Returns:
             The concatenated ``data`` lists.
 
         Raises:
-            NylasAPIError: as ``request``; ``error_type`` ``pagination_loop`` when a page repeats the
-                previous one; ``unexpected_response`` when ``data`` is not a list.
+            NylasContractError: a page breaking the contract; ``pagination_loop`` when a page brings no
+                new item; ``pagination_bound`` past the page cap or the known count.
+            NylasAPIError: as ``request``.
         """
 
         def extract(body):
             if not isinstance(body, dict):
-                return body, None, None
-            return body.get("data"), body.get("request_id"), body.get("limit")
+                return body, None
+            return body.get("data"), body.get("limit")
 
-        return self._paginate(path, params, page_size, extract, max_pages=max_pages)
+        return self._paginate(path, params, page_size, extract, max_pages=max_pages, operation=operation,
+                              expected_total=expected_total, id_field=id_field)
 
     # -- applications ---------------------------------------------------------------------------
 
     def get_application(self):
         """Return the application of the API key (``GET /v3/applications``)."""
-        return self._data("GET", "/v3/applications")
+        return self._data("GET", "/v3/applications", operation="get_application")
 
     def update_application(self, body):
         """Patch the application (``PATCH /v3/applications``) and return the updated object."""
-        return self._send_request(update_application_request(body))
+        return self._send_request(update_application_request(body), operation="get_application")
 
     def list_redirect_uris(self):
         """Return the application's callback URIs (``GET /v3/applications/redirect-uris``)."""
@@ -303,20 +328,20 @@ class NylasV3Client(HttpCore):
 
     def list_connectors(self):
         """Return every connector (``GET /v3/connectors``, paged with limit/offset)."""
-        return self.paginate("/v3/connectors")
+        return self.paginate("/v3/connectors", operation="list_connectors", id_field="provider")
 
     def get_connector(self, provider):
         """Return the connector of ``provider`` (``GET /v3/connectors/{provider}``), None on 404."""
-        return self._get_or_none("/v3/connectors/%s" % self._segment(provider, "provider"))
+        return self._get_or_none("/v3/connectors/%s" % self._segment(provider, "provider"), operation="get_connector")
 
     def create_connector(self, body):
         """Create a connector (``POST /v3/connectors``) and return it. ``body`` holds ``provider``,
         ``settings``, ``scope``."""
-        return self._send_request(create_connector_request(body))
+        return self._send_request(create_connector_request(body), operation="create_connector")
 
     def update_connector(self, provider, body):
         """Patch the connector of ``provider`` (``PATCH /v3/connectors/{provider}``); return it."""
-        return self._send_request(update_connector_request(provider, body))
+        return self._send_request(update_connector_request(provider, body), operation="update_connector")
 
     def delete_connector(self, provider):
         """Delete the connector of ``provider`` (``DELETE /v3/connectors/{provider}``); return None."""
@@ -332,7 +357,9 @@ class NylasV3Client(HttpCore):
                 comma string), ``provider``, ``grant_status``, ``email``, ``since``, ``before``,
                 ``sort_by``, ``order_by``, ...; None values are dropped, lists become comma lists.
         """
-        return self.paginate("/v3/grants", params=query_params(filters))
+        lookup = any(filters.get(k) not in (None, "", []) for k in ("account_id", "account_ids"))
+        return self.paginate("/v3/grants", params=query_params(filters),
+                             operation="lookup_grants" if lookup else "list_grants")
 
     def find_grants_by_account_ids(self, account_ids, chunk_size=GRANT_IDS_PER_LOOKUP, grant_bound=None):
         """Map v2 account ids to their migrated v3 grants, with the fewest requests.
@@ -351,7 +378,9 @@ class NylasV3Client(HttpCore):
 
         Returns:
             ``{account_id: grant}`` for the ids that have a grant (a ``valid`` grant is preferred if
-            the server ever returns two); ids without a grant are absent.
+            the server ever returns two); ids without a grant are absent. A walk that meets grants
+            without ``account_id`` looks up the ids it did not find (a lookup's grants must carry
+            ``account_id``: one without is a :class:`NylasContractError`).
 
         Raises:
             NylasConfigError: an id contains a comma, chunk_size < 1, or a bad grant_bound.
@@ -376,18 +405,24 @@ class NylasV3Client(HttpCore):
             raise NylasConfigError(str(e))
         found = {}  # type: Dict[str, Any]
         if plan["strategy"] == STRATEGY_WALK:
-            everything = self.paginate("/v3/grants", page_size=GRANTS_MAX_PAGE, max_pages=plan["max_walk_pages"])
+            everything = self.paginate("/v3/grants", page_size=GRANTS_MAX_PAGE, max_pages=plan["max_walk_pages"],
+                                       operation="list_grants")
             if everything is not None:
                 _keep_grants(found, everything, seen)
-                return found
+                if not any(isinstance(g, dict) and not g.get("account_id") for g in everything):
+                    return found
+                # Grants without account_id (native v3 grants, or an answer that lost the field): the
+                # ids the walk did not find are looked up, where each grant must carry its account_id.
+                wanted = [a for a in wanted if a not in found]
         for start in range(0, len(wanted), chunk_size):
             chunk = wanted[start:start + chunk_size]
-            _keep_grants(found, self.paginate("/v3/grants", params={"account_ids": ",".join(chunk)}), seen)
+            _keep_grants(found, self.paginate("/v3/grants", params={"account_ids": ",".join(chunk)},
+                                              operation="lookup_grants", expected_total=len(chunk)), seen)
         return found
 
     def get_grant(self, grant_id):
         """Return a grant (``GET /v3/grants/{grant_id}``), None on 404."""
-        return self._get_or_none("/v3/grants/%s" % self._segment(grant_id, "grant_id"))
+        return self._get_or_none("/v3/grants/%s" % self._segment(grant_id, "grant_id"), operation="get_grant")
 
     def delete_grant(self, grant_id):
         """Delete a grant (``DELETE /v3/grants/{grant_id}``); return None."""
@@ -397,15 +432,15 @@ class NylasV3Client(HttpCore):
 
     def list_webhooks(self):
         """Return the webhook destinations (``GET /v3/webhooks``)."""
-        return self._data("GET", "/v3/webhooks")
+        return self._data("GET", "/v3/webhooks", operation="list_webhooks")
 
     def create_webhook(self, body):
         """Create a webhook destination (``POST /v3/webhooks``) and return it (with its secret)."""
-        return self._send_request(create_webhook_request(body))
+        return self._send_request(create_webhook_request(body), operation="create_webhook")
 
     def update_webhook(self, webhook_id, body):
         """Update a webhook destination (``PUT /v3/webhooks/{id}``, as in the contract); return it."""
-        return self._send_request(update_webhook_request(webhook_id, body))
+        return self._send_request(update_webhook_request(webhook_id, body), operation="update_webhook")
 
     def delete_webhook(self, webhook_id):
         """Delete a webhook destination (``DELETE /v3/webhooks/{id}``); return None."""
@@ -415,15 +450,16 @@ class NylasV3Client(HttpCore):
 
     def list_pubsub_channels(self):
         """Return the Pub/Sub channels (``GET /v3/channels/pubsub``)."""
-        return self._data("GET", "/v3/channels/pubsub")
+        return self._data("GET", "/v3/channels/pubsub", operation="list_pubsub_channels")
 
     def create_pubsub_channel(self, body):
         """Create a Pub/Sub channel (``POST /v3/channels/pubsub``) and return it."""
-        return self._send_request(create_pubsub_channel_request(body))
+        return self._send_request(create_pubsub_channel_request(body), operation="create_pubsub_channel")
 
     def update_pubsub_channel(self, channel_id, body):
         """Update a Pub/Sub channel (``PUT /v3/channels/pubsub/{id}``, as in the contract); return it."""
-        return self._send_request(update_pubsub_channel_request(channel_id, body))
+        return self._send_request(update_pubsub_channel_request(channel_id, body),
+                                  operation="update_pubsub_channel")
 
     def delete_pubsub_channel(self, channel_id):
         """Delete a Pub/Sub channel (``DELETE /v3/channels/pubsub/{id}``); return None."""
@@ -447,7 +483,7 @@ class NylasV3Client(HttpCore):
         """
         check_token(basic_v2, "BasicV2 value")
         self._add_secret(basic_v2)
-        return self._send_request(link_v2_app_request(), headers={"BasicV2": basic_v2})
+        return self._send_request(link_v2_app_request(), headers={"BasicV2": basic_v2}, operation="link_v2_app")
 
     def import_v2_app(self):
         """Import the linked v2 application's settings (``POST /v3/migration-tools/import-v2-app``).
@@ -455,7 +491,7 @@ class NylasV3Client(HttpCore):
         Returns:
             The envelope's ``data``: a message string (or an object, if the server sends one).
         """
-        return self._send_request(import_v2_app_request())
+        return self._send_request(import_v2_app_request(), operation="import_v2_app")
 
     def clone_grant(self, account_id, allow_invalid_grant_creation=None, clone_exchange=None):
         """Clone one v2 account into a v3 grant.
@@ -468,7 +504,8 @@ class NylasV3Client(HttpCore):
         Returns:
             The v3 GrantObject (``grant_status`` ``valid``, or ``invalid`` for a placeholder).
         """
-        return self._send_request(clone_grant_request(account_id, allow_invalid_grant_creation, clone_exchange))
+        return self._send_request(clone_grant_request(account_id, allow_invalid_grant_creation, clone_exchange),
+                                  operation="clone_grant")
 
     def start_batch_clone(
         self,
@@ -488,7 +525,7 @@ class NylasV3Client(HttpCore):
             ``{"snapshot_job": MigrationJob, "clone_job": MigrationJob}``.
         """
         return self._send_request(start_batch_clone_request(
-            limit, offset, providers, mode, allow_invalid_grant_creation, clone_exchange))
+            limit, offset, providers, mode, allow_invalid_grant_creation, clone_exchange), operation="start_batch_clone")
 
     def list_jobs(self, status=None, job_type=None, sort_by_completion=None):
         """List migration jobs (``GET /v3/migration-tools/jobs``).
@@ -502,11 +539,10 @@ class NylasV3Client(HttpCore):
             The list of MigrationJob objects.
         """
         params = query_params({"status": status, "type": job_type, "sort_by_completion": sort_by_completion})
-        data = self._data("GET", "/v3/migration-tools/jobs", params=params or None)
-        return data if data is not None else []
+        return self._data("GET", "/v3/migration-tools/jobs", params=params or None, operation="list_jobs")
 
     def translate_ids(self, v2_account_id, resource_type, next_page_number=None, start_from_timestamp=None,
-                      nylas_ids=None):
+                      nylas_ids=None, guard=None):
         """Translate one page of v2 object ids of a v2 account into v3 ids.
 
         Calls ``POST /v3/migration-tools/translate`` with the JSON body ``resource_type``,
@@ -524,6 +560,9 @@ class NylasV3Client(HttpCore):
             next_page_number: the page to ask for (a previous answer's ``next_page_number``); None for the first.
             start_from_timestamp: int unix seconds, or None.
             nylas_ids: a list of v2 ids to translate, or None for all.
+            guard: the :class:`nylas_paging.PageGuard` of this account and type's walk (from
+                :meth:`translate_guard`), or None: each page's translations must then bring a new
+                ``v2_resource_id`` and the walk stays under the page cap.
 
         Returns:
             The envelope's ``data`` dict (``v2_application_id``, ``v2_account_id``, ``resource_type``,
@@ -534,8 +573,10 @@ class NylasV3Client(HttpCore):
         Raises:
             NylasConfigError: an empty account id or resource type.
             NylasAPIError: as ``request`` (400 for an unknown resource type, an account of another
-                application, an Outlook account or a missing link); ``unexpected_response`` when
-                ``data`` holds no list of translations.
+                application, an Outlook account or a missing link).
+            NylasContractError: ``data`` holds no list of translations, an item lacks
+                ``v2_resource_id``, ``next_page_number`` does not advance past the page asked for, or
+                (with ``guard``) the page repeats translations already seen or passes the page cap.
             NylasCheckModeError: on a read-only client (it is a POST).
         """
         self._segment(v2_account_id, "v2_account_id")
@@ -548,25 +589,24 @@ class NylasV3Client(HttpCore):
         if nylas_ids is not None:
             body["nylas_ids"] = list(nylas_ids)
         path = "/v3/migration-tools/translate"
-        envelope = self.request("POST", path, json=body, idempotent=True)
-        data = envelope.get("data")
-        items = None
-        if isinstance(data, dict):
-            items = data.get("translations")
-            if items is None:
-                items = data.get("ids")
-        if not isinstance(items, list):
-            raise self._error(
-                "expected data.translations (or data.ids) to be a list of translations",
-                error_type="unexpected_response",
-                request_id=envelope.get("request_id"),
-                method="POST",
-                path=path,
-            )
-        data = dict(data)
+        answer = self._exchange("POST", path, json=body, idempotent=True)
+        data = answer.body.get("data") if isinstance(answer.body, dict) else None
+        if isinstance(data, dict) and data.get("translations") is None and isinstance(data.get("ids"), list):
+            data = dict(data, translations=data["ids"])
+            answer = answer._replace(body=dict(answer.body, data=data))
+        check(answer, "translate")
+        data = dict(answer.body["data"])
         data.pop("ids", None)
-        data["translations"] = items
+        problem = next_cursor_problem(next_page_number or 1, data.get("next_page_number"))
+        if problem:
+            raise contract_error(answer, "data.next_page_number", problem)
+        if guard is not None:
+            guard.page(answer, data["translations"])
         return data
+
+    def translate_guard(self):
+        """A new :class:`nylas_paging.PageGuard` for the pages of one account and type (``translate_ids``)."""
+        return PageGuard(self.max_pages, cursor_field="data.next_page_number", id_field="v2_resource_id")
 
 
 def _keep_grants(found, grants, wanted):

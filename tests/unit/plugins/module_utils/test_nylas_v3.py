@@ -43,9 +43,9 @@ def test_non_object_envelope(rsps, client):
 
 
 def test_list_grants_filters(rsps, client):
-    rsps.add(responses.GET, BASE + "/v3/grants", json=envelope([{"id": "g1"}]))
+    rsps.add(responses.GET, BASE + "/v3/grants", json=envelope([{"id": "g1", "account_id": "a"}]))
     assert client.list_grants(provider="google", grant_status="valid", email=None, account_ids=["a", "b"]) == [
-        {"id": "g1"}
+        {"id": "g1", "account_id": "a"}
     ]
     q = query_of(rsps.calls[0])
     assert q == {"provider": ["google"], "grant_status": ["valid"], "account_ids": ["a,b"],
@@ -135,7 +135,7 @@ def test_find_grants_rejects_comma(client):
      {"allow_invalid_grant_creation": ["true"], "clone_exchange": ["false"]}),
 ])
 def test_clone_flags_in_query_only_when_set(rsps, client, kwargs, expected):
-    rsps.add(responses.POST, BASE + "/v3/migration-tools/grants/acc%2F1/clone", json=envelope({"id": "g"}))
+    rsps.add(responses.POST, BASE + "/v3/migration-tools/grants/acc%2F1/clone", json=envelope({"id": "g", "account_id": "acc/1"}))
     client.clone_grant("acc/1", **kwargs)
     call = rsps.calls[0]
     assert query_of(call) == expected
@@ -144,7 +144,7 @@ def test_clone_flags_in_query_only_when_set(rsps, client, kwargs, expected):
 
 def test_start_batch_clone(rsps, client):
     url = BASE + "/v3/migration-tools/snapshot-batch-clone"
-    data = {"snapshot_job": {"job_id": "s"}, "clone_job": {"job_id": "c"}}
+    data = {"snapshot_job": {"job_id": "s", "type": "snapshot", "status": "pending"}, "clone_job": {"job_id": "c", "type": "migration", "status": "pending"}}
     rsps.add(responses.POST, url, json=envelope(data))
     assert client.start_batch_clone() == data
     assert json.loads(rsps.calls[0].request.body) == {} and query_of(rsps.calls[0]) == {}
@@ -156,9 +156,9 @@ def test_start_batch_clone(rsps, client):
 
 
 def test_list_jobs_params(rsps, client):
-    rsps.add(responses.GET, BASE + "/v3/migration-tools/jobs", json=envelope([{"job_id": "j"}]))
+    rsps.add(responses.GET, BASE + "/v3/migration-tools/jobs", json=envelope([{"job_id": "j", "type": "migration", "status": "pending"}]))
     assert client.list_jobs(status=["running", "pending"], job_type="migration", sort_by_completion=True) == [
-        {"job_id": "j"}
+        {"job_id": "j", "type": "migration", "status": "pending"}
     ]
     assert query_of(rsps.calls[0]) == {"status": ["running,pending"], "type": ["migration"],
                                        "sort_by_completion": ["true"]}
@@ -185,20 +185,20 @@ def test_get_or_none_on_404(rsps, client):
 def test_crud_paths(rsps, client):
     rsps.add(responses.GET, BASE + "/v3/applications/redirect-uris", json=envelope([{"url": "u"}]))
     rsps.add(responses.GET, BASE + "/v3/channels/pubsub", json=envelope([]))
-    rsps.add(responses.POST, BASE + "/v3/channels/pubsub", json=envelope({"id": "c1"}))
-    rsps.add(responses.PUT, BASE + "/v3/channels/pubsub/c1", json=envelope({"id": "c1"}))
+    rsps.add(responses.POST, BASE + "/v3/channels/pubsub", json=envelope({"id": "c1", "topic": "t"}))
+    rsps.add(responses.PUT, BASE + "/v3/channels/pubsub/c1", json=envelope({"id": "c1", "topic": "t"}))
     rsps.add(responses.DELETE, BASE + "/v3/channels/pubsub/c1", json={"request_id": "r"})
     rsps.add(responses.DELETE, BASE + "/v3/connectors/google", json={"request_id": "r"})
-    rsps.add(responses.POST, BASE + "/v3/webhooks", json=envelope({"id": "w1"}))
-    rsps.add(responses.GET, BASE + "/v3/webhooks", json=envelope([{"id": "w1"}]))
+    rsps.add(responses.POST, BASE + "/v3/webhooks", json=envelope({"id": "w1", "webhook_url": "https://x"}))
+    rsps.add(responses.GET, BASE + "/v3/webhooks", json=envelope([{"id": "w1", "webhook_url": "https://x"}]))
     assert client.list_redirect_uris() == [{"url": "u"}]
     assert client.list_pubsub_channels() == []
-    assert client.create_pubsub_channel({"topic": "t"}) == {"id": "c1"}
-    assert client.update_pubsub_channel("c1", {"topic": "t"}) == {"id": "c1"}
+    assert client.create_pubsub_channel({"topic": "t"}) == {"id": "c1", "topic": "t"}
+    assert client.update_pubsub_channel("c1", {"topic": "t"}) == {"id": "c1", "topic": "t"}
     assert client.delete_pubsub_channel("c1") is None
     assert client.delete_connector("google") is None
-    assert client.create_webhook({"webhook_url": "https://x"}) == {"id": "w1"}
-    assert client.list_webhooks() == [{"id": "w1"}]
+    assert client.create_webhook({"webhook_url": "https://x"}) == {"id": "w1", "webhook_url": "https://x"}
+    assert client.list_webhooks() == [{"id": "w1", "webhook_url": "https://x"}]
 
 
 @pytest.mark.parametrize("bad", ["", "  ", None])
@@ -226,7 +226,7 @@ def test_request_builders_describe_what_the_client_sends(rsps, client):
     req = v3.start_batch_clone_request(providers=["google"], mode="only_new", clone_exchange=False)
     assert req == {"method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone",
                    "query": {"clone_exchange": "false"}, "body": {"providers": ["google"], "mode": "only_new"}}
-    rsps.add(responses.POST, BASE + req["path"], json=envelope({"snapshot_job": {}, "clone_job": {}}))
+    rsps.add(responses.POST, BASE + req["path"], json=envelope({"snapshot_job": {"job_id": "s", "type": "snapshot", "status": "pending"}, "clone_job": {"job_id": "c", "type": "migration", "status": "pending"}}))
     client.start_batch_clone(providers=["google"], mode="only_new", clone_exchange=False)
     sent = rsps.calls[-1]
     assert query_of(sent) == {"clone_exchange": ["false"]} and json.loads(sent.request.body) == req["body"]

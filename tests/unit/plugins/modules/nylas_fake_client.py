@@ -36,6 +36,8 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nylas.migration.plugins.module_utils import nylas_module
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_contract import Answer
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_paging import DEFAULT_MAX_PAGES, PageGuard
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_client import (
     NylasAPIError,
     NylasCheckModeError,
@@ -404,9 +406,15 @@ class FakeV3Client:
     def delete_pubsub_channel(self, channel_id):
         self._delete("delete_pubsub_channel", self.state.pubsub, channel_id)
 
+    def translate_guard(self):
+        """The page guard of one account and type's walk, as the real client makes it."""
+        return PageGuard(DEFAULT_MAX_PAGES, cursor_field="data.next_page_number", id_field="v2_resource_id")
+
     def translate_ids(self, v2_account_id, resource_type, next_page_number=None, start_from_timestamp=None,
-                      nylas_ids=None):
-        """One page from ``state.translations[(account, type)]`` (a list of pages of (v2, v3) pairs); a POST."""
+                      nylas_ids=None, guard=None):
+        """One page from ``state.translations[(account, type)]`` (a list of pages of (v2, v3) pairs); a POST.
+
+        With ``guard``, the page is accounted for as the real client does (a page of ids seen before raises)."""
         page = next_page_number or 1
         self._write("translate_ids", v2_account_id, resource_type, page, start_from_timestamp)
         pages = getattr(self.state, "translations", {}).get((v2_account_id, resource_type), [[]])
@@ -416,6 +424,8 @@ class FakeV3Client:
         data = {"v2_account_id": v2_account_id, "resource_type": resource_type, "translations": items}
         if page < len(pages):
             data["next_page_number"] = page + 1
+        if guard is not None:
+            guard.page(Answer({"data": data}, 200, "fake-request-id", "POST", "/v3/migration-tools/translate"), items)
         return data
 
 
@@ -433,7 +443,7 @@ class FakeV2Client:
         self.state._call("v2_get_application")
         return copy.deepcopy(self.state.v2_application)
 
-    def list_accounts(self, page_size=1000):
+    def list_accounts(self, page_size=1000, expected_total=None):
         self.state._call("list_accounts")
         return copy.deepcopy(self.state.accounts)
 
