@@ -99,7 +99,24 @@ options:
       - If not set, the value of the E(NYLAS_SETTLE_TIME) environment variable is used.
     type: int
     default: 30
+  max_pages:
+    description:
+      - The most pages one walk of a paged list may read (the grants, the connectors, the v2 accounts, the
+        translation pages of one account and type) before the module stops with a clear error.
+      - Every walk also ends with an error when a page brings no item it has not seen before (a server that
+        ignores the offset or repeats its cursor), and, where the count is known (the v2 account total
+        bounds a walk of the grants), when it brings more than twice that many distinct items plus a page.
+      - Raise it only for a list that really is that long (10000 pages are 2,000,000 grants).
+      - If not set, the value of the E(NYLAS_MAX_PAGES) environment variable is used.
+    type: int
+    default: 10000
 notes:
+  - Each answer the modules decide on is first checked for the fields they rely on, as the Nylas contract
+    types them (a list envelope whose C(data) is a list, each item with its C(id) or C(account_id), a job
+    C(status) in the documented set). An answer that breaks it fails the module with C(error_type) and
+    C(field) set, and a message naming the endpoint, the HTTP status and the Nylas request id; nothing is
+    written after it. An empty or unreadable success answer to a write is an unknown outcome, settled as
+    described under O(settle_time).
   - Proxies are taken from the usual environment variables (E(HTTPS_PROXY), E(NO_PROXY)).
   - All modules of this collection are in the action group C(nylas.migration.nylas), so the connection
     options can be set once with C(module_defaults) and C(group/nylas.migration.nylas).

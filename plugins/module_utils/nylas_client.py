@@ -31,6 +31,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors impor
     NylasAPIError,
     NylasCheckModeError,
     NylasConfigError,
+    NylasContractError,
     NylasError,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
@@ -55,6 +56,7 @@ __all__ = [
     "NylasAPIError",
     "NylasCheckModeError",
     "NylasConfigError",
+    "NylasContractError",
     "NylasError",
     "NylasV2Client",
     "NylasV3Client",

@@ -48,11 +48,13 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_client impor
     NylasAPIError,
     NylasCheckModeError,
     NylasConfigError,
+    NylasContractError,
     NylasError,
     NylasV2Client,
     NylasV3Client,
     build_basic_v2,
 )
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_paging import DEFAULT_MAX_PAGES
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_settle import (
     DEFAULT_SETTLE_TIME,
     OUTCOME_UNKNOWN,
@@ -64,6 +66,8 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_settle impor
 
 #: The fields of a ``NylasAPIError`` copied into a failed result (never headers or bodies).
 ERROR_FIELDS = ("status", "error_type", "request_id", "method", "path", "attempts", "outcome_unknown")
+#: Added for an answer that broke the contract (``NylasContractError``): the offending field.
+CONTRACT_FIELDS = ("field",)
 
 
 def nylas_argument_spec():
@@ -84,6 +88,7 @@ def nylas_argument_spec():
         max_retries=dict(type="int", default=5),
         rate_limit=dict(type="float", default=DEFAULT_RATE_LIMIT),
         settle_time=dict(type="int", default=DEFAULT_SETTLE_TIME, fallback=(env_fallback, ["NYLAS_SETTLE_TIME"])),
+        max_pages=dict(type="int", default=DEFAULT_MAX_PAGES, fallback=(env_fallback, ["NYLAS_MAX_PAGES"])),
     )
 
 
@@ -181,6 +186,8 @@ class NylasModule:
             problems.append("rate_limit must be a number of requests per second >= 0 (0: no limit)")
         if self.params["settle_time"] is not None and self.params["settle_time"] < 0:
             problems.append("settle_time must be a number of seconds >= 0 (0: re-read once, never re-send)")
+        if self.params.get("max_pages") is not None and self.params["max_pages"] < 1:
+            problems.append("max_pages must be a number of pages >= 1")
         if problems:
             self.fail_json(msg="; ".join(problems))
 
@@ -214,6 +221,7 @@ class NylasModule:
             timeout=self.params["timeout"],
             max_retries=self.params["max_retries"],
             rate_limit=self.params["rate_limit"],
+            max_pages=self.params.get("max_pages") or DEFAULT_MAX_PAGES,
         )
 
     @property
@@ -262,6 +270,9 @@ class NylasModule:
         if isinstance(error, NylasAPIError):
             for field in ERROR_FIELDS:
                 failure[field] = getattr(error, field, None)
+            if isinstance(error, NylasContractError):
+                for field in CONTRACT_FIELDS:
+                    failure[field] = getattr(error, field, None)
         elif isinstance(error, NylasCheckModeError):
             failure["check_mode_violation"] = True
         elif not isinstance(error, NylasError):

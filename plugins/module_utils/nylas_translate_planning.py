@@ -396,13 +396,21 @@ def count_skip_reasons(entries):
 def first_failure_fields(failures):
     """The failure fields of a failed run from its first failure: ``msg``, ``status``, ``error_type``, ``request_id``.
 
+    ``msg`` names the endpoint (``method`` and ``path`` of the failure, when known) and the error's text,
+    which carries the request id.
+
     Args:
         failures: the runner's failures (``account_id``, ``resource_type``, ``message``, ``status``, ...).
     """
     first = failures[0]
-    what = (first["resource_type"], first["account_id"], first["message"])
+    endpoint = ""
+    if first.get("method") and first.get("path"):
+        endpoint = "%s %s" % (first["method"], first["path"])
+    message = first["message"]
+    where = " (%s)" % endpoint if endpoint and endpoint not in message else ""
+    what = (first["resource_type"], first["account_id"], where, message)
     return {
-        "msg": "Failed to translate the %s of account %s: %s" % what,
+        "msg": "Failed to translate the %s of account %s%s: %s" % what,
         "status": first.get("status"),
         "error_type": first.get("error_type"),
         "request_id": first.get("request_id"),

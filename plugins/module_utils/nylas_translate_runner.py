@@ -144,14 +144,18 @@ def _error_fields(error):
         "status": getattr(error, "status", None),
         "error_type": getattr(error, "error_type", None),
         "request_id": getattr(error, "request_id", None),
+        "method": getattr(error, "method", None),
+        "path": getattr(error, "path", None),
     }
 
 
 def translate_unit(client, output, account, resource_type, page, since, skipped):
     """Fetch the pages of one account and type from ``page`` on; return ``(pages, rows, failure)``.
 
-    Calls ``client.translate_ids`` (``POST /v3/migration-tools/translate``) once per page; writes
-    each page's part, then its checkpoint line. An Outlook refusal records the account in
+    Calls ``client.translate_ids`` (``POST /v3/migration-tools/translate``) once per page, within one
+    :class:`nylas_paging.PageGuard` (``client.translate_guard()``): a cursor that does not advance, a
+    page of translations already seen or a walk past ``max_pages`` ends the unit as a failure that names
+    the endpoint and the request id. Writes each page's part, then its checkpoint line. An Outlook refusal records the account in
     ``skipped`` (a dict shared by the workers) and in the checkpoint; the account's other types are
     then not asked.
 
@@ -161,12 +165,13 @@ def translate_unit(client, output, account, resource_type, page, since, skipped)
     """
     account_id = account["account_id"]
     fetched = rows_total = 0
+    guard = client.translate_guard()  # this walk's bound: page cap, no page of ids seen before
     while page is not None:
         if account_id in skipped:
             return fetched, rows_total, None
         try:
             data = client.translate_ids(account_id, resource_type, next_page_number=None if page == 1 else page,
-                                        start_from_timestamp=since)
+                                        start_from_timestamp=since, guard=guard)
         except NylasAPIError as error:
             reason = classify_translate_error(error.status, getattr(error, "message", None) or str(error))
             if reason is not None:

@@ -38,6 +38,7 @@ HOMES = {
     "NylasAPIError": "nylas_errors",
     "NylasCheckModeError": "nylas_errors",
     "NylasConfigError": "nylas_errors",
+    "NylasContractError": "nylas_errors",
     "NylasError": "nylas_errors",
     "NylasV2Client": "nylas_v2",
     "NylasV3Client": "nylas_v3",

@@ -61,16 +61,18 @@ def finish(capsys, call, args=None):
 def test_argument_spec_shape():
     spec = nylas_argument_spec()
     assert set(spec) == {"api_key", "region", "api_uri", "v2_client_id", "v2_client_secret", "v2_api_uri",
-                         "validate_certs", "timeout", "max_retries", "rate_limit", "settle_time"}
+                         "validate_certs", "timeout", "max_retries", "rate_limit", "settle_time", "max_pages"}
     assert spec["api_key"]["no_log"] is True and spec["api_key"]["required"] is True
     assert spec["v2_client_secret"]["no_log"] is True
     assert spec["region"]["choices"] == ["us", "eu"] and spec["region"]["default"] == "us"
     assert spec["rate_limit"]["default"] == 20.0
     assert spec["timeout"]["default"] == 30 and spec["max_retries"]["default"] == 5
     assert spec["settle_time"] == dict(type="int", default=30, fallback=spec["settle_time"]["fallback"])
+    assert spec["max_pages"] == dict(type="int", default=10000, fallback=spec["max_pages"]["fallback"])
     for name, env in (("api_key", "NYLAS_API_KEY"), ("region", "NYLAS_REGION"), ("api_uri", "NYLAS_API_URI"),
                       ("v2_client_id", "NYLAS_V2_CLIENT_ID"), ("v2_client_secret", "NYLAS_V2_CLIENT_SECRET"),
-                      ("v2_api_uri", "NYLAS_V2_API_URI"), ("settle_time", "NYLAS_SETTLE_TIME")):
+                      ("v2_api_uri", "NYLAS_V2_API_URI"), ("settle_time", "NYLAS_SETTLE_TIME"),
+                      ("max_pages", "NYLAS_MAX_PAGES")):
         assert spec[name]["fallback"][1] == [env]
     # a fresh copy each call: modules may change theirs
     spec["api_key"]["required"] = False
@@ -146,10 +148,10 @@ def test_client_gets_connection_settings(monkeypatch):
 
     monkeypatch.setattr(nylas_module, "NylasV3Client", Recorder)
     module = make(dict(api_key=API_KEY, region="eu", api_uri="http://127.0.0.1:1", validate_certs=False,
-                       timeout=7, max_retries=2, rate_limit=3.5))
+                       timeout=7, max_retries=2, rate_limit=3.5, max_pages=40))
     module.client
     assert seen == dict(api_key=API_KEY, region="eu", api_uri="http://127.0.0.1:1", validate_certs=False,
-                        timeout=7, max_retries=2, rate_limit=3.5, read_only=False)
+                        timeout=7, max_retries=2, rate_limit=3.5, read_only=False, max_pages=40)
 
 
 def test_v2_client_none_without_credentials():
@@ -199,7 +201,7 @@ def test_region_api_uri_mismatch_fails(capsys):
 
 @pytest.mark.parametrize("option, value, text", [
     ("timeout", 0, "timeout"), ("max_retries", -1, "max_retries"), ("rate_limit", -1.0, "rate_limit"),
-    ("settle_time", -1, "settle_time")])
+    ("settle_time", -1, "settle_time"), ("max_pages", 0, "max_pages")])
 def test_numbers_checked(capsys, option, value, text):
     rc, result, dummy = finish(capsys, NylasModule, {"api_key": API_KEY, option: value})
     assert rc == 1 and text in result["msg"]

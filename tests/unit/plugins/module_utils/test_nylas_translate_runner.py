@@ -12,6 +12,8 @@ import stat
 
 import pytest
 
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_contract import Answer
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_paging import DEFAULT_MAX_PAGES, PageGuard
 from ansible_collections.nylas.migration.plugins.module_utils import nylas_translate_planning as p
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasAPIError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_translate_runner import (
@@ -30,7 +32,10 @@ class PagesClient:
     def __init__(self, pages, fail=None):
         self.pages, self.fail, self.calls = pages, fail or {}, []
 
-    def translate_ids(self, account_id, resource_type, next_page_number=None, start_from_timestamp=None):
+    def translate_guard(self):
+        return PageGuard(DEFAULT_MAX_PAGES, cursor_field="data.next_page_number", id_field="v2_resource_id")
+
+    def translate_ids(self, account_id, resource_type, next_page_number=None, start_from_timestamp=None, guard=None):
         page = next_page_number or 1
         self.calls.append((account_id, resource_type, page, start_from_timestamp))
         if (account_id, resource_type, page) in self.fail:
@@ -42,6 +47,9 @@ class PagesClient:
         out = {"translations": [{"v2_resource_id": a, "v3_resource_id": b} for a, b in pages[page - 1]]}
         if page < len(pages):
             out["next_page_number"] = page + 1
+        if guard is not None:
+            guard.page(Answer({"data": out}, 200, "rid-%d" % page, "POST", "/v3/migration-tools/translate"),
+                       out["translations"])
         return out
 
 
@@ -103,11 +111,13 @@ def test_outlook_refusal_skips_the_account_once_and_is_remembered(tmp_path):
 
 
 def test_a_failure_keeps_the_pages_before_it_and_a_rerun_asks_only_the_rest(tmp_path):
-    boom = NylasAPIError("Simulated fault", status=500, error_type="internal_error", request_id="r-1")
+    boom = NylasAPIError("Simulated fault", status=500, error_type="internal_error", request_id="r-1",
+                          method="POST", path="/v3/migration-tools/translate")
     client = PagesClient(PAGES, fail={("acc-gmail", "messages", 2): boom})
     output, totals = run_all(tmp_path, client, [GMAIL], ["messages"])
     assert totals["failures"] == [{"account_id": "acc-gmail", "resource_type": "messages", "message": str(boom),
-                                   "status": 500, "error_type": "internal_error", "request_id": "r-1"}]
+                                   "status": 500, "error_type": "internal_error", "request_id": "r-1",
+                                   "method": "POST", "path": "/v3/migration-tools/translate"}]
     client.fail = {}
     output, totals = run_all(tmp_path, client, [GMAIL], ["messages"])
     assert totals["requests"] == 1 and client.calls[-1] == ("acc-gmail", "messages", 2, None)
@@ -129,7 +139,8 @@ def test_a_checkpoint_line_cut_short_is_closed_and_its_page_asked_again(tmp_path
 @pytest.mark.parametrize("bad_next", [1, 0, "2", True])
 def test_an_unusable_next_page_number_ends_the_pair_instead_of_looping(tmp_path, bad_next):
     class Looping(PagesClient):
-        def translate_ids(self, account_id, resource_type, next_page_number=None, start_from_timestamp=None):
+        def translate_ids(self, account_id, resource_type, next_page_number=None, start_from_timestamp=None,
+                          guard=None):
             self.calls.append(next_page_number)
             return {"translations": [], "next_page_number": bad_next}
 
