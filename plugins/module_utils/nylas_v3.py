@@ -575,7 +575,8 @@ class NylasV3Client(HttpCore):
             NylasAPIError: as ``request`` (400 for an unknown resource type, an account of another
                 application, an Outlook account or a missing link).
             NylasContractError: ``data`` holds no list of translations, an item lacks
-                ``v2_resource_id``, ``next_page_number`` does not advance past the page asked for, or
+                ``v2_resource_id``, ``next_page_number`` does not advance past the page asked for (or
+                follows a page without translations), or
                 (with ``guard``) the page repeats translations already seen or passes the page cap.
             NylasCheckModeError: on a read-only client (it is a POST).
         """
@@ -598,6 +599,8 @@ class NylasV3Client(HttpCore):
         data = dict(answer.body["data"])
         data.pop("ids", None)
         problem = next_cursor_problem(next_page_number or 1, data.get("next_page_number"))
+        if not problem and not data["translations"] and data.get("next_page_number") is not None:
+            problem = "is %s after a page without translations: the walk cannot advance" % data["next_page_number"]
         if problem:
             raise contract_error(answer, "data.next_page_number", problem)
         if guard is not None:
