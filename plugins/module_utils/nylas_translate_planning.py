@@ -394,7 +394,8 @@ def count_skip_reasons(entries):
 
 
 def first_failure_fields(failures):
-    """The failure fields of a failed run from its first failure: ``msg``, ``status``, ``error_type``, ``request_id``.
+    """The failure fields of a failed run from its first failure: ``msg``, ``status``, ``error_type``,
+    ``request_id``, ``field`` (the answer's field that broke the contract, else None).
 
     ``msg`` names the endpoint (``method`` and ``path`` of the failure, when known) and the error's text,
     which carries the request id.
@@ -414,4 +415,5 @@ def first_failure_fields(failures):
         "status": first.get("status"),
         "error_type": first.get("error_type"),
         "request_id": first.get("request_id"),
+        "field": first.get("field"),
     }

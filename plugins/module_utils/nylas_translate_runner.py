@@ -146,6 +146,7 @@ def _error_fields(error):
         "request_id": getattr(error, "request_id", None),
         "method": getattr(error, "method", None),
         "path": getattr(error, "path", None),
+        "field": getattr(error, "field", None),
     }
 
 

@@ -230,9 +230,12 @@ failures:
     path:
       description: Path of the failed request (no query string).
       type: str
+    field:
+      description: The field of the answer that broke the contract (for example C(data.next_page_number)), else null.
+      type: str
   sample: [{"account_id": "7xq2m4kd9c0a1b2c3d4e5f6g7", "resource_type": "messages", "message": "Simulated fault",
             "status": 500, "error_type": "internal_error", "request_id": "5967ca40-a2d8-4ee0-a0e0-6f18ace39a90",
-            "method": "POST", "path": "/v3/migration-tools/translate"}]
+            "method": "POST", "path": "/v3/migration-tools/translate", "field": null}]
 plan:
   description: What the run had to do when it started (in check mode, what it would do).
   returned: always

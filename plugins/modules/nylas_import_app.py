@@ -197,6 +197,11 @@ request_id:
   returned: failure, when the API sent one
   type: str
   sample: 5967ca40-a2d8-4ee0-a0e0-6f18ace39a90
+field:
+  description: The field of the answer that broke the contract the module relies on (for example C(data), C(data[0].account_id), C(body)).
+  returned: failure, when an answer broke the contract
+  type: str
+  sample: data[0].account_id
 method:
   description: HTTP method of the failed request.
   returned: failure from the API

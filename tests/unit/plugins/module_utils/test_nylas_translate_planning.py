@@ -191,7 +191,8 @@ def test_count_skip_reasons_and_first_failure_fields():
     failures = [{"account_id": "a", "resource_type": "events", "message": "HTTP 500: boom", "status": 500,
                  "error_type": "internal_error", "request_id": "r1"}, {"account_id": "b"}]
     assert p.first_failure_fields(failures) == {"msg": "Failed to translate the events of account a: HTTP 500: boom",
-                                                "status": 500, "error_type": "internal_error", "request_id": "r1"}
+                                                "status": 500, "error_type": "internal_error", "request_id": "r1",
+                                                "field": None}
 
 
 def test_merge_skips_and_active_accounts():

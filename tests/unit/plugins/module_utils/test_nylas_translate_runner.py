@@ -117,7 +117,7 @@ def test_a_failure_keeps_the_pages_before_it_and_a_rerun_asks_only_the_rest(tmp_
     output, totals = run_all(tmp_path, client, [GMAIL], ["messages"])
     assert totals["failures"] == [{"account_id": "acc-gmail", "resource_type": "messages", "message": str(boom),
                                    "status": 500, "error_type": "internal_error", "request_id": "r-1",
-                                   "method": "POST", "path": "/v3/migration-tools/translate"}]
+                                   "method": "POST", "path": "/v3/migration-tools/translate", "field": None}]
     client.fail = {}
     output, totals = run_all(tmp_path, client, [GMAIL], ["messages"])
     assert totals["requests"] == 1 and client.calls[-1] == ("acc-gmail", "messages", 2, None)
