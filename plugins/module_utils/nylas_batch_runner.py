@@ -130,9 +130,10 @@ class _BatchRun:
         self.module.fail_json(msg=msg, **self.result)
 
     def call(self, fn, *args, msg):
-        """``fn(*args)``, failing the run with ``msg`` and the results so far on a ``NylasError``."""
+        """``fn(*args)``, failing the run with ``msg`` and the results so far on a ``NylasError``; the
+        message names the endpoint and the request id of the failed request."""
         self.result["elapsed"] = self.elapsed()
-        return self.module.call(fn, *args, msg=msg, **self.result)
+        return self.module.call(fn, *args, msg=msg, name_endpoint=True, **self.result)
 
     def set_jobs(self, snapshot_job, clone_job):
         """Record the latest view of the current batch's two jobs."""

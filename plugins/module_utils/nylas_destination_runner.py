@@ -82,7 +82,7 @@ def run_destination(module, api, key, result_key, on_created=None):
         fields and the destination as it was) on any Nylas error or ambiguous plan.
     """
     params = module.params
-    current = module.call(api.list_all, msg="Failed to list the %ss" % api.noun, changed=False)
+    current = module.call(api.list_all, msg="Failed to list the %ss" % api.noun, name_endpoint=True, changed=False)
     before = strip_destination_secrets((find_destinations(current, api.kind, key) or [None])[0])
 
     wanted = {k: params.get(k) for k in DESTINATION_FIELDS}

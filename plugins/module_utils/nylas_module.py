@@ -103,6 +103,12 @@ def clone_flag_spec():
     )
 
 
+def endpoint_of(error):
+    """``"<METHOD> <path>"`` of the request a ``NylasAPIError`` is about (no query string), or None (pure)."""
+    method, path = getattr(error, "method", None), getattr(error, "path", None)
+    return "%s %s" % (method, path) if method and path else None
+
+
 def already_gone(error):
     """Whether a delete's error means the object is not there (HTTP 404): someone else deleted it (pure)."""
     return isinstance(error, NylasAPIError) and error.status == 404
@@ -257,15 +263,20 @@ class NylasModule:
 
     # -- results -----------------------------------------------------------------------------------
 
-    def fail_from_error(self, error, msg=None, **results):
+    def fail_from_error(self, error, msg=None, name_endpoint=False, **results):
         """Fail the module from a client error, keeping the partial ``results`` gathered so far.
 
         A ``NylasAPIError`` adds ``status``, ``error_type``, ``request_id``, ``method``, ``path``,
-        ``attempts`` and ``outcome_unknown``; the message reads ``<msg>: <error>``. Errors that are
-        not Nylas errors keep their traceback (``exception``). Secrets are masked by ``no_log_values``.
+        ``attempts`` and ``outcome_unknown`` (a ``NylasContractError`` also ``field``); the message reads
+        ``<msg>: <error>``, or with ``name_endpoint`` ``<msg> (<method> <path>): <error>`` unless the
+        error's text names the endpoint already (:func:`endpoint_of`). Errors that are not Nylas errors
+        keep their traceback (``exception``). Secrets are masked by ``no_log_values``.
         """
         text = str(error)
         failure = dict(results)
+        where = endpoint_of(error) if name_endpoint else None
+        if msg and where and where not in text:
+            msg = "%s (%s)" % (msg, where)
         failure["msg"] = "%s: %s" % (msg, text) if msg else text
         if isinstance(error, NylasAPIError):
             for field in ERROR_FIELDS:
@@ -298,16 +309,17 @@ class NylasModule:
 
     # -- error paths shared by the modules ----------------------------------------------------------
 
-    def call(self, fn, *args, msg=None, **partial):
+    def call(self, fn, *args, msg=None, name_endpoint=False, **partial):
         """Return ``fn(*args)``; on a ``NylasError`` fail the module with ``msg`` and the ``partial`` results.
 
-        Replaces ``try: ... except NylasError as e: module.fail_from_error(e, msg=msg, **partial)``.
+        Replaces ``try: ... except NylasError as e: module.fail_from_error(e, msg=msg, **partial)``;
+        ``name_endpoint`` as for :meth:`fail_from_error`.
         """
-        with self.failing(msg, **partial):
+        with self.failing(msg, name_endpoint=name_endpoint, **partial):
             return fn(*args)
 
     @contextlib.contextmanager
-    def failing(self, msg=None, **partial):
+    def failing(self, msg=None, name_endpoint=False, **partial):
         """Context manager: a ``NylasError`` raised inside fails the module with ``msg`` and ``partial``.
 
         For a block of several client calls that share one failure message.
@@ -315,7 +327,7 @@ class NylasModule:
         try:
             yield
         except NylasError as e:
-            self.fail_from_error(e, msg=msg, **partial)
+            self.fail_from_error(e, msg=msg, name_endpoint=name_endpoint, **partial)
 
     def settle_write(self, write, reread, is_done, warning, msg=None, if_unknown=None, may_resend=True, **partial):
         """Make a write whose outcome may be unknown, settling it; return its answer or the re-read state.

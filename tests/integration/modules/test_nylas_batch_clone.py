@@ -225,7 +225,7 @@ def test_bad_api_key_401(sim):
     res = run(sim, key=bad, api_key=bad)
     assert res.rc != 0
     assert res.result["status"] == 401 and res.result["error_type"] and res.result["request_id"]
-    assert res.result["msg"].startswith("Failed to list the migration jobs: HTTP 401")
+    assert res.result["msg"].startswith("Failed to list the migration jobs (GET /v3/migration-tools/jobs): HTTP 401")
 
 
 def test_404_on_jobs(sim):
@@ -254,7 +254,8 @@ def test_5xx_while_waiting_keeps_job_ids(sim):
     res = run(sim, max_retries=0)
     assert res.rc != 0, res.raw
     result = res.result
-    assert result["msg"].startswith("Failed to read the migration jobs while waiting: HTTP 503"), result["msg"]
+    assert result["msg"].startswith("Failed to read the migration jobs while waiting (GET /v3/migration-tools/jobs): "
+                                    "HTTP 503"), result["msg"]
     assert result["status"] == 503 and result["request_id"] and result["method"] == "GET"
     assert result["job_started"] is True and result["changed"] is True
     # the poll that failed came after this run started its batch

@@ -283,7 +283,8 @@ def test_poll_error_while_waiting_keeps_the_job_ids(run):
     fake.side_effects["start_batch_clone"] = lambda: fake.errors.update(list_jobs=err)  # polls fail from now on
     result, failed = run(fake)
     assert failed and result["status"] == 503 and result["request_id"] == "rid-503"
-    assert result["msg"].startswith("Failed to read the migration jobs while waiting: HTTP 503")
+    assert result["msg"].startswith("Failed to read the migration jobs while waiting (GET /v3/migration-tools/jobs): "
+                                    "HTTP 503") and "request_id=rid-503" in result["msg"]
     assert result["job_started"] is True and result["changed"] is True
     assert result["clone_job"]["job_id"] == "m-new" and result["snapshot_job"]["job_id"] == "s-new"
 
@@ -348,7 +349,8 @@ def test_list_jobs_error_fails_with_fields(run):
     fake = fake_api(errors={"list_jobs": err})
     result, failed = run(fake, v2=False)
     assert failed and result["status"] == 401 and result["error_type"] == "invalid_request_error"
-    assert result["msg"] == "Failed to list the migration jobs: HTTP 401 invalid_request_error: bad key (request_id=r1)"
+    assert result["msg"] == ("Failed to list the migration jobs (GET /v3/migration-tools/jobs): HTTP 401 "
+                             "invalid_request_error: bad key (request_id=r1)")
     assert API_KEY not in repr(result)
 
 

@@ -109,7 +109,7 @@ def test_read_error(api, capsys):
     api.errors["list_pubsub_channels"] = api_error(401, "invalid_request_error", "Unauthorized",
                                                    path="/v3/channels/pubsub")
     rc, result, raw = run(capsys)
-    assert rc == 1 and result["msg"].startswith("Failed to list the Pub/Sub channels: HTTP 401")
+    assert rc == 1 and result["msg"].startswith("Failed to list the Pub/Sub channels (GET /v3/channels/pubsub): HTTP 401")
     assert api.writes() == []
     assert_no_secret(raw)
 

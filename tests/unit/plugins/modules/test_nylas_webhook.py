@@ -164,7 +164,7 @@ def test_create_error_fields(api, capsys, status, error_type):
 def test_read_error(api, capsys):
     api.errors["list_webhooks"] = api_error(401, "invalid_request_error", "Unauthorized", path="/v3/webhooks")
     rc, result, raw = run(capsys)
-    assert rc == 1 and result["msg"].startswith("Failed to list the webhooks: HTTP 401")
+    assert rc == 1 and result["msg"].startswith("Failed to list the webhooks (GET /v3/webhooks): HTTP 401")
     assert result["status"] == 401 and api.writes() == []
     assert_no_secret(raw)
 
