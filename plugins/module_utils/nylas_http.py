@@ -46,7 +46,6 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors impor
     NylasAPIError,
     NylasCheckModeError,
     NylasConfigError,
-    NylasContractError,
     NylasError,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_paging import (  # noqa: E402
@@ -527,7 +526,6 @@ __all__ = [
     "REQUESTS_IMPORT_ERROR",
     "BearerAuth",
     "HttpCore",
-    "NylasContractError",
     "auth_failure_message",
     "bool_param",
     "clip",
