@@ -112,7 +112,7 @@ def test_outlook_refusal_skips_the_account_once_and_is_remembered(tmp_path):
 
 def test_a_failure_keeps_the_pages_before_it_and_a_rerun_asks_only_the_rest(tmp_path):
     boom = NylasAPIError("Simulated fault", status=500, error_type="internal_error", request_id="r-1",
-                          method="POST", path="/v3/migration-tools/translate")
+                         method="POST", path="/v3/migration-tools/translate")
     client = PagesClient(PAGES, fail={("acc-gmail", "messages", 2): boom})
     output, totals = run_all(tmp_path, client, [GMAIL], ["messages"])
     assert totals["failures"] == [{"account_id": "acc-gmail", "resource_type": "messages", "message": str(boom),

@@ -226,7 +226,9 @@ def test_request_builders_describe_what_the_client_sends(rsps, client):
     req = v3.start_batch_clone_request(providers=["google"], mode="only_new", clone_exchange=False)
     assert req == {"method": "POST", "path": "/v3/migration-tools/snapshot-batch-clone",
                    "query": {"clone_exchange": "false"}, "body": {"providers": ["google"], "mode": "only_new"}}
-    rsps.add(responses.POST, BASE + req["path"], json=envelope({"snapshot_job": {"job_id": "s", "type": "snapshot", "status": "pending"}, "clone_job": {"job_id": "c", "type": "migration", "status": "pending"}}))
+    rsps.add(responses.POST, BASE + req["path"], json=envelope({
+        "snapshot_job": {"job_id": "s", "type": "snapshot", "status": "pending"},
+        "clone_job": {"job_id": "c", "type": "migration", "status": "pending"}}))
     client.start_batch_clone(providers=["google"], mode="only_new", clone_exchange=False)
     sent = rsps.calls[-1]
     assert query_of(sent) == {"clone_exchange": ["false"]} and json.loads(sent.request.body) == req["body"]
