@@ -19,6 +19,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_client impor
     NylasV3Client,
     build_basic_v2,
 )
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasContractError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule, nylas_argument_spec
 from ansible_collections.nylas.migration.tests.unit.plugins.modules.nylas_fake_client import FakeClock
 
@@ -220,6 +221,34 @@ def test_fail_from_api_error_fields_and_partial_results(capsys):
     assert result["path"] == "/v3/migration-tools/import-v2-app" and result["outcome_unknown"] is False
     assert result["changed"] is True and result["application"] == {"application_id": "a"}
     assert "exception" not in result
+
+
+def test_fail_from_contract_error_carries_the_field(capsys):
+    module = make(dict(api_key=API_KEY))
+    error = NylasContractError("data is missing", field="data", status=200, request_id="rid-c", method="GET",
+                               path="/v3/webhooks")
+    rc, result, dummy = finish(capsys, lambda: module.fail_from_error(error, msg="Failed to list the webhooks",
+                                                                      name_endpoint=True, changed=False))
+    assert rc == 1 and result["field"] == "data" and result["request_id"] == "rid-c"
+    # the error's text names the endpoint already: not twice
+    assert result["msg"] == ("Failed to list the webhooks: HTTP 200 unexpected_response: GET /v3/webhooks: data is "
+                             "missing (field data) (request_id=rid-c)")
+
+
+@pytest.mark.parametrize("name_endpoint, expected", [
+    (True, "Failed to read (GET /v3/migration-tools/jobs): HTTP 503 unavailable: down (request_id=r5)"),
+    (False, "Failed to read: HTTP 503 unavailable: down (request_id=r5)"),
+])
+def test_name_endpoint_puts_method_and_path_in_the_message(capsys, name_endpoint, expected):
+    module = make(dict(api_key=API_KEY))
+    error = NylasAPIError("down", status=503, error_type="unavailable", request_id="r5", method="GET",
+                          path="/v3/migration-tools/jobs")
+
+    def fail():
+        module.call(lambda: (_ for _ in ()).throw(error), msg="Failed to read", name_endpoint=name_endpoint)
+
+    rc, result, dummy = finish(capsys, fail)
+    assert rc == 1 and result["msg"] == expected and "field" not in result
 
 
 def test_fail_from_error_masks_secrets(capsys):
