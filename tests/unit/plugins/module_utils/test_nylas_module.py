@@ -244,8 +244,11 @@ def test_name_endpoint_puts_method_and_path_in_the_message(capsys, name_endpoint
     error = NylasAPIError("down", status=503, error_type="unavailable", request_id="r5", method="GET",
                           path="/v3/migration-tools/jobs")
 
+    def raise_error():
+        raise error
+
     def fail():
-        module.call(lambda: (_ for _ in ()).throw(error), msg="Failed to read", name_endpoint=name_endpoint)
+        module.call(raise_error, msg="Failed to read", name_endpoint=name_endpoint)
 
     rc, result, dummy = finish(capsys, fail)
     assert rc == 1 and result["msg"] == expected and "field" not in result
