@@ -13,7 +13,8 @@ Secrets are given per URL path (:meth:`WebhookReceiver.set_secret`, ``POST /_rec
 looked up when a notification arrives through ``secret_loader(path) -> secret or None`` (the demo
 reads the secrets the collection saved). Per path, the challenge can be made to fail (``status``:
 answer that HTTP status; ``wrong``: answer another value; ``json``: wrap the value in JSON, the usual
-mistake; ``slow``: wait ``delay`` seconds first) and deliveries can be answered with another status.
+mistake; ``slow``: wait ``delay`` seconds first) and deliveries can be answered with another status
+(``delivery_status``) and late (``delay``, in seconds, applies to every delivery of the path).
 
 Example::
 
@@ -242,7 +243,7 @@ class WebhookReceiver:
                 self._deliveries.append({"path": "/" + path.lstrip("/"), "type": trigger, "verdict": verdict,
                                          "id": body.get("id") if isinstance(body, dict) else None,
                                          "time": time.time()})
-            return state.delivery_status
+            return state.delivery_status, state.delay
 
     def _admin(self, method, path, query, raw):
         if method == "GET" and path == "/_receiver/stats":
@@ -309,7 +310,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner._answered(parts.path)
             self._send(200, value)
             return
-        status = self.owner._notification(parts.path, raw, self.headers.get(SIGNATURE_HEADER))
+        status, delay = self.owner._notification(parts.path, raw, self.headers.get(SIGNATURE_HEADER))
+        if delay:
+            time.sleep(delay)
         self._send(status, "")
 
     def do_GET(self):  # noqa: N802 - http.server's naming
