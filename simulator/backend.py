@@ -323,7 +323,7 @@ class Backend:
             return self._application_object(self._app_row(db, app_id))
 
     def update_application(self, app_id, body):
-        """PATCH the application: ``branding`` and ``hosted_authentication`` merge, ``callback_uris`` replace."""
+        """PATCH the application: ``branding``, ``hosted_authentication`` and ``callback_uris`` each replace the stored one."""
         if not isinstance(body, dict):
             raise BadRequest("request body must be a JSON object")
         allowed = {"branding", "hosted_authentication", "callback_uris", "environment"}
@@ -336,14 +336,16 @@ class Backend:
             hosted = loads(row["hosted_authentication"]) or {}
             callbacks = loads(row["callback_uris"], [])
             environment = row["environment"]
+            # PATCH replaces a nested object whole (contract, PATCH /v3/applications: "Nylas replaces all
+            # data in the nested object with the information included in your request").
             if "branding" in body:
                 if not isinstance(body["branding"], dict):
                     raise BadRequest("branding must be an object")
-                branding.update(body["branding"])
+                branding = dict(body["branding"])
             if "hosted_authentication" in body:
                 if not isinstance(body["hosted_authentication"], dict):
                     raise BadRequest("hosted_authentication must be an object")
-                hosted.update(body["hosted_authentication"])
+                hosted = dict(body["hosted_authentication"])
             if "callback_uris" in body:
                 if not isinstance(body["callback_uris"], list):
                     raise BadRequest("callback_uris must be a list")
@@ -414,10 +416,14 @@ class Backend:
             raise BadRequest(f"unknown provider {provider!r}")
         self._check_connector_fields(body)
         settings = body.get("settings") or {}
-        if provider in ("google", "microsoft") and settings:
+        # contract, create_connector: Google, Microsoft, Yahoo and Zoom "require ... OAuth app credentials"
+        # (settings with client_id and client_secret); EWS requires settings.
+        if provider in CREDENTIAL_PROVIDERS:
             missing = [k for k in ("client_id", "client_secret") if not settings.get(k)]
             if missing:
                 raise BadRequest(f"settings.{missing[0]} is required for the {provider} connector")
+        if provider == "ews" and "settings" not in body:
+            raise BadRequest("settings is required for the ews connector")
         with self.store.tx() as db:
             if db.execute("SELECT 1 FROM connectors WHERE application_id = ? AND provider = ?",
                           (app_id, provider)).fetchone():
@@ -436,14 +442,15 @@ class Backend:
              dumps(scope) if scope is not None else None, ts, ts))
 
     def update_connector(self, app_id, provider, body):
-        """PATCH a connector: ``settings`` merge, ``scope`` replaces."""
+        """PATCH a connector: ``settings`` and ``scope`` each replace the stored one."""
         if not isinstance(body, dict):
             raise BadRequest("request body must be a JSON object")
         self._check_connector_fields(body)
         with self.store.tx() as db:
             row = self._connector_row(db, app_id, provider)
-            settings = loads(row["settings"], {})
-            settings.update(body.get("settings") or {})
+            # PATCH replaces the nested settings object whole (contract, PATCH /v3/connectors/{provider}):
+            # settings sent without client_secret leave the connector without one.
+            settings = dict(body["settings"]) if "settings" in body else loads(row["settings"], {})
             scope = body["scope"] if "scope" in body else loads(row["scope"])
             active = body.get("active_credential_id", row["active_credential_id"])
             db.execute(
