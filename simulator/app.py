@@ -479,10 +479,10 @@ def _register_destinations(app, kind, base):
     def mock_payload():
         return envelope(sim().backend.mock_payload(g.app_id, _json_body({})))
 
-    # The contract's path (post-new-secret) and the one the Nylas SDKs call (nylas-python 6.18:
-    # POST /v3/webhooks/{id}/rotate-secret): both rotate.
+    # The contract's path (post-new-secret: POST /v3/webhooks/rotate-secret/{id}) and the one the Nylas
+    # SDK calls (nylas-python 6.18: PUT /v3/webhooks/{id}/rotate-secret): both rotate.
     app.add_url_rule(f"{base}/rotate-secret/<dest_id>", "webhook_rotate_secret", rotate_secret, methods=["POST"])
-    app.add_url_rule(f"{base}/<dest_id>/rotate-secret", "webhook_rotate_secret_sdk", rotate_secret, methods=["POST"])
+    app.add_url_rule(f"{base}/<dest_id>/rotate-secret", "webhook_rotate_secret_sdk", rotate_secret, methods=["PUT", "POST"])
     app.add_url_rule(f"{base}/send-test-event", "webhook_send_test_event", send_test_event, methods=["POST"])
     app.add_url_rule(f"{base}/mock-payload", "webhook_mock_payload", mock_payload, methods=["POST"])
 

@@ -220,6 +220,8 @@ def test_contract_violation(sim_factory, tmp_path, request, module, extra, prep,
     for rule in faults:
         sim.add_fault(**rule)
     args = dict(extra)
+    if "webhook_url" in args:
+        args["webhook_url"] = URL  # the test's receiver (WEBHOOK_ARGS was built before the fixture ran)
     if module == "nylas_id_translate":
         args["dest"] = str(tmp_path / "translations")
     res = run(module, module_args(sim, **args))
