@@ -40,6 +40,17 @@ _ROOT = None
 _ROOT_LOCK = threading.Lock()
 
 
+#: Connectors that can authenticate every provider the tests' seeds use: clone and batch clone need a
+#: working connector per provider (contract; simulator/README.md, "Connector prerequisites"). FAKE values.
+WORKING_CONNECTORS = [
+    {"provider": "google", "settings": {"client_id": "it.apps.example.com", "client_secret": "sim-google-NOT-REAL"}},
+    {"provider": "microsoft", "settings": {"client_id": "it-azure-app", "client_secret": "sim-azure-NOT-REAL",
+                                           "tenant": "common"}},
+    {"provider": "imap"}, {"provider": "icloud"}, {"provider": "ews", "settings": {}},
+    {"provider": "virtual-calendar"},
+]
+
+
 def collections_root():
     """Return (creating it once per process) a temporary collections root linking to the checkout."""
     global _ROOT  # pylint: disable=global-statement

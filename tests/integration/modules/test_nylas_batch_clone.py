@@ -12,7 +12,7 @@ import yaml
 
 from simulator.backend import clone_outcome
 
-from tests.integration.module_runner import run_module
+from tests.integration.module_runner import WORKING_CONNECTORS, run_module
 
 MODULE = "nylas_batch_clone"
 API_KEY = "nyk_sim_it_batch_TEST_NOT_A_REAL_KEY"
@@ -38,7 +38,7 @@ def write_seed(tmp_path):
     data = {
         "v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us", "accounts": ACCOUNTS}],
         "v3_applications": [{"application_id": "app-it-batch", "api_key": API_KEY, "region": "us",
-                             "v2_application_id": V2_ID}],
+                             "v2_application_id": V2_ID, "connectors": WORKING_CONNECTORS}],
     }
     path = tmp_path / "batch-seed.yaml"
     path.write_text(yaml.safe_dump(data))

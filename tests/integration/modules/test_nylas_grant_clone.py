@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 import yaml
 
-from tests.integration.module_runner import run_module
+from tests.integration.module_runner import WORKING_CONNECTORS, run_module
 
 MODULE = "nylas_grant_clone"
 API_KEY = "nyk_sim_it_clone_TEST_NOT_A_REAL_KEY"
@@ -33,7 +33,7 @@ def seed(tmp_path):
     data = {
         "v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us", "accounts": ACCOUNTS}],
         "v3_applications": [{"application_id": "app-it-clone", "api_key": API_KEY, "region": "us",
-                             "v2_application_id": V2_ID}],
+                             "v2_application_id": V2_ID, "connectors": WORKING_CONNECTORS}],
     }
     path = tmp_path / "clone-seed.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -309,7 +309,7 @@ def sim30(sim_factory, tmp_path):
         "v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us",
                              "accounts": [{"id": a, "provider": "gmail"} for a in THIRTY]}],
         "v3_applications": [{"application_id": "app-it-clone", "api_key": API_KEY, "region": "us",
-                             "v2_application_id": V2_ID}],
+                             "v2_application_id": V2_ID, "connectors": WORKING_CONNECTORS}],
     }
     path = tmp_path / "thirty-seed.yaml"
     path.write_text(yaml.safe_dump(data))
