@@ -209,17 +209,17 @@ class WebhookReceiver:
             time.sleep(interval)
 
     # ------------------------------------------------------------- handlers
-    def _challenge(self, path):
+    def note_challenge(self, path):
         with self._lock:
             state = self._state(path)
             state.counts["challenges"] += 1
             return state.challenge, state.status, state.delay
 
-    def _answered(self, path):
+    def note_answered(self, path):
         with self._lock:
             self._state(path).counts["challenges_answered"] += 1
 
-    def _notification(self, path, raw, header):
+    def note_notification(self, path, raw, header):
         with self._lock:
             secrets = list(self._state(path).secrets)
         if not secrets and self.secret_loader is not None:
@@ -245,7 +245,7 @@ class WebhookReceiver:
                                          "time": time.time()})
             return state.delivery_status, state.delay
 
-    def _admin(self, method, path, query, raw):
+    def handle_admin(self, method, path, query, raw):
         if method == "GET" and path == "/_receiver/stats":
             return 200, self.stats()
         if method == "GET" and path == "/_receiver/deliveries":
@@ -267,7 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
     owner = None
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature; quiet by default
+    def log_message(self, format, *args):  # noqa: A002 # pylint: disable=redefined-builtin
+        """Quiet: the standard library would log each request to stderr."""
         return
 
     def _send(self, status, body, content_type="text/plain; charset=utf-8"):
@@ -287,7 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query, keep_blank_values=True)
         raw = self._read() if method == "POST" else b""
         if parts.path.startswith("/_receiver/"):
-            status, body = self.owner._admin(method, parts.path, query, raw)
+            status, body = self.owner.handle_admin(method, parts.path, query, raw)
             self._send(status, json.dumps(body), "application/json")
             return
         if method == "GET":
@@ -295,7 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(400, "missing challenge parameter")
                 return
             value = query["challenge"][0]
-            mode, status, delay = self.owner._challenge(parts.path)
+            mode, status, delay = self.owner.note_challenge(parts.path)
             if mode == "slow":
                 time.sleep(delay)
             if mode == "status":
@@ -307,10 +308,10 @@ class _Handler(BaseHTTPRequestHandler):
             if mode == "json":
                 self._send(200, json.dumps({"challenge": value}), "application/json")
                 return
-            self.owner._answered(parts.path)
+            self.owner.note_answered(parts.path)
             self._send(200, value)
             return
-        status, delay = self.owner._notification(parts.path, raw, self.headers.get(SIGNATURE_HEADER))
+        status, delay = self.owner.note_notification(parts.path, raw, self.headers.get(SIGNATURE_HEADER))
         if delay:
             time.sleep(delay)
         self._send(status, "")
