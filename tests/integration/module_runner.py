@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.request
 from collections import namedtuple
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -49,6 +50,22 @@ WORKING_CONNECTORS = [
     {"provider": "imap"}, {"provider": "icloud"}, {"provider": "ews", "settings": {}},
     {"provider": "virtual-calendar"},
 ]
+
+
+def connect_demo_pair(sim, api_key):
+    """After the link, give a demo pair the connectors its clones need, as the role's steps do: import the v2
+    application (Google, IMAP, iCloud, EWS connectors), then set the Microsoft connector's Azure app (FAKE)."""
+    calls = (("POST", "/v3/migration-tools/import-v2-app", None),
+             ("PATCH", "/v3/connectors/microsoft", {"settings": {
+                 "client_id": "00000000-0000-4000-8000-000000000009", "client_secret": "demo-azure-secret-NOT-REAL",
+                 "tenant": "common"}}))
+    for method, path, body in calls:
+        request = urllib.request.Request(sim.url + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Authorization": "Bearer " + api_key,
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback simulator
+            assert response.status == 200, (method, path, response.status)
 
 
 def collections_root():

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 import yaml
 
-from tests.integration.module_runner import WORKING_CONNECTORS, run_module
+from tests.integration.module_runner import WORKING_CONNECTORS, connect_demo_pair, run_module
 
 MODULE = "nylas_grant_clone"
 API_KEY = "nyk_sim_it_clone_TEST_NOT_A_REAL_KEY"
@@ -291,6 +291,7 @@ def test_demo_seed_single_account(sim_us):
         "api_key": ACME_KEY, "api_uri": sim_us.url, "v2_client_id": "v2-us-acme",
         "v2_client_secret": "sim-v2-secret-us-acme-DEMO", "v2_api_uri": sim_us.url})
     assert link.rc == 0, link.raw
+    connect_demo_pair(sim_us, ACME_KEY)
     res = run_module(MODULE, {"api_key": ACME_KEY, "api_uri": sim_us.url, "account_ids": gmail})
     assert res.rc == 0 and res.result["summary"]["created"] == 1
     assert ACME_KEY not in res.raw
