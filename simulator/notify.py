@@ -208,8 +208,8 @@ def mock_object(trigger):
 def deliver(url, secret, payload, timeout=DELIVERY_TIMEOUT):
     """POST one signed notification; return ``(status or None, error or None)``."""
     raw = json.dumps(payload, separators=(",", ":")).encode()
-    status, _body, error = _http("POST", url, raw, {"Content-Type": "application/json",
-                                                     "X-Nylas-Signature": sign(secret, raw)}, timeout)
+    headers = {"Content-Type": "application/json", "X-Nylas-Signature": sign(secret, raw)}
+    status, _body, error = _http("POST", url, raw, headers, timeout)
     return status, error
 
 

@@ -43,6 +43,8 @@ def receiver_url(webhook_receiver, monkeypatch):
     """Point :data:`URL` at the test's webhook receiver."""
     monkeypatch.setattr(sys.modules[__name__], "URL", webhook_receiver.url_for("/contract"))
     return webhook_receiver
+
+
 JOBS = "/v3/migration-tools/jobs"
 BATCH = "/v3/migration-tools/snapshot-batch-clone"
 CLONE = "/v3/migration-tools/grants/*/clone"

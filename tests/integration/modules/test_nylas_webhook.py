@@ -35,6 +35,8 @@ def receiver_url(webhook_receiver, monkeypatch):
     """Point :data:`URL` at the test's webhook receiver."""
     monkeypatch.setattr(sys.modules[__name__], "URL", webhook_receiver.url_for("/acme/v3"))
     return webhook_receiver
+
+
 TRIGGERS = ["grant.created", "grant.expired", "message.created"]
 
 
