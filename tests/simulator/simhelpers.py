@@ -34,12 +34,12 @@ def link_headers(key=ACME_KEY, v2=ACME_V2, suffix=""):
 
 #: Connectors that can authenticate every v3 provider the outcome table produces (clone and batch clone
 #: need one per provider: simulator/README.md, "Connector prerequisites").
-WORKING_CONNECTORS = [
+WORKING_CONNECTORS = (
     {"provider": "google", "settings": {"client_id": "gid", "client_secret": "gsecret"}},
     {"provider": "microsoft", "settings": {"client_id": "mid", "client_secret": "msecret", "tenant": "common"}},
     {"provider": "imap"}, {"provider": "icloud"}, {"provider": "ews", "settings": {}},
     {"provider": "virtual-calendar"},
-]
+)
 
 
 def small_seed(accounts, region="us", v3_region=None, extra_v2=(), extra_v3=(), connectors=WORKING_CONNECTORS,

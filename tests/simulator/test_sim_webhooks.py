@@ -11,13 +11,13 @@ from simulator.notify import TEST_EVENT_SECRET, UrlRefused, check_url, sign
 from simulator.receiver import WebhookReceiver, signature, verify
 
 WH = "/v3/webhooks"
-GRANT_TRIGGERS = ["grant.created", "grant.updated"]
+GRANT_TRIGGERS = ("grant.created", "grant.updated")
 ACCOUNTS = [{"id": f"acc{i}", "provider": p, "authentication_type": "oauth", "linked_at": 1_600_000_000 + i}
             for i, p in enumerate(("gmail", "gmail", "graph", "imap"))]
 
 
 def create(api, url, triggers=GRANT_TRIGGERS):
-    return api.post(WH, json={"trigger_types": triggers, "webhook_url": url})
+    return api.post(WH, json={"trigger_types": list(triggers), "webhook_url": url})
 
 
 def wait_idle(api, timeout=10):
