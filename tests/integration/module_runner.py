@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.request
 from collections import namedtuple
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -38,6 +39,33 @@ ModuleResult = namedtuple("ModuleResult", ["rc", "result", "raw"])
 
 _ROOT = None
 _ROOT_LOCK = threading.Lock()
+
+
+#: Connectors that can authenticate every provider the tests' seeds use: clone and batch clone need a
+#: working connector per provider (contract; simulator/README.md, "Connector prerequisites"). FAKE values.
+WORKING_CONNECTORS = [
+    {"provider": "google", "settings": {"client_id": "it.apps.example.com", "client_secret": "sim-google-NOT-REAL"}},
+    {"provider": "microsoft", "settings": {"client_id": "it-azure-app", "client_secret": "sim-azure-NOT-REAL",
+                                           "tenant": "common"}},
+    {"provider": "imap"}, {"provider": "icloud"}, {"provider": "ews", "settings": {}},
+    {"provider": "virtual-calendar"},
+]
+
+
+def connect_demo_pair(sim, api_key):
+    """After the link, give a demo pair the connectors its clones need, as the role's steps do: import the v2
+    application (Google, IMAP, iCloud, EWS connectors), then set the Microsoft connector's Azure app (FAKE)."""
+    calls = (("POST", "/v3/migration-tools/import-v2-app", None),
+             ("PATCH", "/v3/connectors/microsoft", {"settings": {
+                 "client_id": "00000000-0000-4000-8000-000000000009", "client_secret": "demo-azure-secret-NOT-REAL",
+                 "tenant": "common"}}))
+    for method, path, body in calls:
+        request = urllib.request.Request(sim.url + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Authorization": "Bearer " + api_key,
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback simulator
+            assert response.status == 200, (method, path, response.status)
 
 
 def collections_root():

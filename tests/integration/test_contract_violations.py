@@ -20,6 +20,7 @@ In every case no write reaches the simulator after the first faulted answer (its
 from __future__ import annotations
 
 import json
+import sys
 import urllib.request
 
 import pytest
@@ -32,7 +33,18 @@ V2_ID = "v2-it-contract"
 V2_SECRET = "sim-v2-secret-it-contract-TEST"
 APP = "app-it-contract"
 ACCOUNTS = ["acc-cv-%02d" % n for n in range(6)]
+#: The webhook URL of these tests: the receiver's /contract (set for each test by ``receiver_url``), so that
+#: Nylas's challenge passes on the simulator.
 URL = "https://hooks.example.com/contract"
+
+
+@pytest.fixture(autouse=True)
+def receiver_url(webhook_receiver, monkeypatch):
+    """Point :data:`URL` at the test's webhook receiver."""
+    monkeypatch.setattr(sys.modules[__name__], "URL", webhook_receiver.url_for("/contract"))
+    return webhook_receiver
+
+
 JOBS = "/v3/migration-tools/jobs"
 BATCH = "/v3/migration-tools/snapshot-batch-clone"
 CLONE = "/v3/migration-tools/grants/*/clone"
@@ -50,7 +62,10 @@ def write_seed(tmp_path, accounts=None):
         "v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us",
                              "accounts": generated if accounts else listed,
                              "objects": {"counts": {"messages": 30}}}],
-        "v3_applications": [{"application_id": APP, "api_key": API_KEY, "region": "us", "v2_application_id": V2_ID}],
+        "v3_applications": [{"application_id": APP, "api_key": API_KEY, "region": "us", "v2_application_id": V2_ID,
+                             # clones need a working connector of the accounts' provider
+                             "connectors": [{"provider": "google", "settings": {
+                                 "client_id": "it-contract.apps.example.com", "client_secret": "sim-NOT-REAL"}}]}],
     }
     path = tmp_path / "contract-seed.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -207,6 +222,8 @@ def test_contract_violation(sim_factory, tmp_path, request, module, extra, prep,
     for rule in faults:
         sim.add_fault(**rule)
     args = dict(extra)
+    if "webhook_url" in args:
+        args["webhook_url"] = URL  # the test's receiver (WEBHOOK_ARGS was built before the fixture ran)
     if module == "nylas_id_translate":
         args["dest"] = str(tmp_path / "translations")
     res = run(module, module_args(sim, **args))

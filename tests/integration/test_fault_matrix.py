@@ -22,7 +22,7 @@ import urllib.request
 import pytest
 import yaml
 
-from tests.integration.module_runner import run_module
+from tests.integration.module_runner import WORKING_CONNECTORS, run_module
 
 API_KEY = "nyk_sim_it_faults_TEST_NOT_A_REAL_KEY"
 V2_ID = "v2-it-faults"
@@ -36,7 +36,9 @@ HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad G
 
 def write_seed(tmp_path, accounts=ACCOUNTS, linked=True):
     """One v2/v3 pair of gmail accounts (linked unless ``linked`` is False)."""
-    v3 = {"application_id": APP, "api_key": API_KEY, "region": "us"}
+    # the accounts are gmail ones: the Google connector is the one clones need (the tests create the others)
+    v3 = {"application_id": APP, "api_key": API_KEY, "region": "us",
+          "connectors": [c for c in WORKING_CONNECTORS if c["provider"] == "google"]}
     if linked:
         v3["v2_application_id"] = V2_ID
     data = {
@@ -175,13 +177,13 @@ def test_link_dropped_before_nylas_acts_is_resent_once(sim_factory, tmp_path):
     assert sim.state()["links"] == {APP: V2_ID}
 
 
-def test_webhook_answer_lost_is_found_on_reread_not_duplicated(sim_factory, tmp_path):
+def test_webhook_answer_lost_is_found_on_reread_not_duplicated(sim_factory, tmp_path, webhook_receiver):
     sim = sim_factory("us", seed=write_seed(tmp_path))
     sim.add_fault(method="POST", path="/v3/webhooks", drop_after=True, times=1)
-    res = run("nylas_webhook", module_args(sim, webhook_url="https://hooks.example.com/nylas",
-                                           trigger_types=["grant.created"]))
+    url = webhook_receiver.url_for("/nylas")
+    res = run("nylas_webhook", module_args(sim, webhook_url=url, trigger_types=["grant.created"]))
     assert res.rc == 0, res.raw
-    assert res.result["changed"] is True and res.result["webhook"]["webhook_url"] == "https://hooks.example.com/nylas"
+    assert res.result["changed"] is True and res.result["webhook"]["webhook_url"] == url
     assert len(sim.requests_log(method="POST", path="/v3/webhooks")) == 1
     assert sim.state()["applications"][APP]["webhooks"] == 1
 
@@ -195,7 +197,7 @@ def test_connector_create_answered_502_every_time_is_unknown_with_request_id(sim
     assert res.result["msg"].startswith("The outcome of creating the imap connector is unknown (re-read for 1 s "
                                         "and re-sent once")
     assert len(sim.requests_log(method="POST", path="/v3/connectors")) == 2
-    assert sim.state()["applications"][APP]["connectors"] == []
+    assert sim.state()["applications"][APP]["connectors"] == ["google"]  # the seeded one only: no imap
 
 
 # -- batch clone: a dropped start, and the simulator restarted mid-batch --------------------------------

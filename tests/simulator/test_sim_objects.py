@@ -18,7 +18,7 @@ def test_application_get_patch_and_redirect_uris(make_api):
         "callback_uris": [{"platform": "web", "url": "https://app.example.com/x"}]})
     assert resp.status_code == 200
     data = resp.get_json()["data"]
-    assert data["branding"] == {"name": "Acme Mail", "description": "demo"}
+    assert data["branding"] == {"description": "demo"}  # PATCH replaces the nested object
     uris = api.get("/v3/applications/redirect-uris").get_json()["data"]
     assert [u["url"] for u in uris] == ["https://app.example.com/x"]
     assert uris[0]["platform"] == "web" and uris[0]["id"]
@@ -44,7 +44,7 @@ def test_connectors_crud(make_api):
     assert [c["provider"] for c in page["data"]] == ["imap"]
     patched = api.patch("/v3/connectors/google", json={"scope": ["a", "b"], "settings": {"topic_name": "t"}})
     assert patched.get_json()["data"]["scope"] == ["a", "b"]
-    assert patched.get_json()["data"]["settings"] == {"client_id": "cid", "topic_name": "t"}
+    assert patched.get_json()["data"]["settings"] == {"topic_name": "t"}  # replaced: client_id and the secret gone
     assert api.get("/v3/connectors/google").get_json()["data"]["scope"] == ["a", "b"]
     deleted = api.delete("/v3/connectors/google")
     assert deleted.status_code == 200 and deleted.get_json()["request_id"]
@@ -54,11 +54,12 @@ def test_connectors_crud(make_api):
     assert api.get("/v3/connectors", key=GLOBEX_KEY).get_json()["data"] == []
 
 
-def test_webhooks_crud_secret_only_on_create(make_api):
+def test_webhooks_crud_secret_only_on_create(make_api, receiver):
     api = make_api()
     resp = api.post("/v3/webhooks", json={"trigger_types": ["grant.created", "message.created"],
-                                          "webhook_url": "https://hooks.example.com/v3", "description": "d"})
+                                          "webhook_url": receiver.url_for("/v3"), "description": "d"})
     assert resp.status_code == 200
+    assert receiver.stats()["paths"]["/v3"]["challenges_answered"] == 1
     created = resp.get_json()["data"]
     secret = created["webhook_secret"]
     assert secret and created["status"] == "active"
@@ -72,26 +73,28 @@ def test_webhooks_crud_secret_only_on_create(make_api):
     updated = api.put(f"/v3/webhooks/{hook_id}", json={"trigger_types": ["grant.deleted"], "status": "pause"})
     assert updated.status_code == 200
     assert updated.get_json()["data"]["status"] == "pause"
-    assert api.post("/v3/webhooks", json={"trigger_types": ["nope"], "webhook_url": "https://x.example.com"}
+    assert api.post("/v3/webhooks", json={"trigger_types": ["nope"], "webhook_url": receiver.url_for("/x")}
                     ).status_code == 400
     assert api.post("/v3/webhooks", json={"trigger_types": ["grant.created"]}).status_code == 400
     deleted = api.delete(f"/v3/webhooks/{hook_id}")
     assert deleted.get_json()["data"] == {"status": "success"}
-    assert api.get(f"/v3/webhooks/{hook_id}").status_code == 404
+    gone = api.get(f"/v3/webhooks/{hook_id}")
+    assert gone.status_code == 400 and gone.get_json()["error"] == {
+        "type": "70000", "message": "destination.id.not.found : record not found"}
 
 
 def test_pubsub_crud(make_api):
     api = make_api()
     resp = api.post("/v3/channels/pubsub", json={"trigger_types": ["grant.created"],
-                                                 "topic": "projects/p/topics/t"})
+                                                 "topic": "projects/p/topics/nylas-t"})
     assert resp.status_code == 200
     channel = resp.get_json()["data"]
-    assert channel["topic"] == "projects/p/topics/t" and "webhook_secret" not in channel
+    assert channel["topic"] == "projects/p/topics/nylas-t" and "webhook_secret" not in channel
     assert [c["id"] for c in api.get("/v3/channels/pubsub").get_json()["data"]] == [channel["id"]]
     assert api.put(f"/v3/channels/pubsub/{channel['id']}", json={"description": "x"}).get_json()["data"][
         "description"] == "x"
     assert api.delete(f"/v3/channels/pubsub/{channel['id']}").status_code == 200
-    assert api.get(f"/v3/channels/pubsub/{channel['id']}").status_code == 404
+    assert api.get(f"/v3/channels/pubsub/{channel['id']}").get_json()["error"]["type"] == "70000"
 
 
 def test_import_needs_link(make_api):
@@ -181,3 +184,26 @@ def test_v2_reads(make_api):
     assert api.get("/a/v2-us-acme", key="").status_code == 401
     eu_auth = {"Authorization": "Basic " + base64.b64encode(f"{INITECH_V2[1]}:".encode()).decode()}
     assert api.get("/a/v2-eu-initech", key="", headers=eu_auth).status_code == 404
+
+
+def test_connector_bodies_per_provider(make_api):
+    api = make_api()
+    for body in ({"provider": "google"}, {"provider": "google", "settings": {"client_id": "c"}},
+                 {"provider": "microsoft", "settings": {"tenant": "common"}}, {"provider": "ews"}):
+        assert api.post("/v3/connectors", json=body).status_code == 400, body
+    assert api.post("/v3/connectors", json={"provider": "ews", "settings": {}}).status_code == 201
+    assert api.post("/v3/connectors", json={"provider": "icloud"}).status_code == 201
+
+
+def test_a_settings_patch_without_the_secret_breaks_clones(make_api):
+    """PATCH replaces settings: the secret left out is gone, and the provider's accounts can no longer clone."""
+    api = make_api()
+    api.post("/v3/migration-tools/link-v2v3-apps", headers=link_headers())
+    api.post(IMPORT)
+    api.patch("/v3/connectors/google", json={"settings": {"client_id": "acme-google-client-id.apps.example.com"}})
+    acc = "tipdvs9w76kbby3owlghkjyot"  # acme's first account, a gmail one
+    resp = api.post(f"/v3/migration-tools/grants/{acc}/clone")
+    assert resp.status_code == 400
+    assert "google connector has no client_secret" in resp.get_json()["error"]["message"]
+    api.delete("/v3/connectors/google")
+    assert "no google connector" in api.post(f"/v3/migration-tools/grants/{acc}/clone").get_json()["error"]["message"]

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from simulator.receiver import WebhookReceiver
 from tests.integration.installed.installed_runner import mini_demo_simulators, user_env
 from tests.integration.playbooks.playbook_runner import (
     DEMO_CREDENTIALS, DEMO_PAIRS, credential_secrets, webhook_secrets,
@@ -39,7 +40,7 @@ PROJECT_PLAYBOOK = """---
 """
 
 
-def _inventory_without_secrets(directory, sims):
+def _inventory_without_secrets(directory, sims, hook_base):
     """The demo's three pairs, every key and secret left out (they come from the credential)."""
     directory = Path(directory)
     (directory / "host_vars").mkdir(parents=True)
@@ -50,7 +51,7 @@ def _inventory_without_secrets(directory, sims):
         "nylas_batch_clone": True,
         "nylas_batch_clone_wait_timeout": 300,
         "nylas_batch_clone_poll_interval": 1,
-        "nylas_webhooks": [{"webhook_url": "https://hooks.example.com/nylas/{{ inventory_hostname }}/v3",
+        "nylas_webhooks": [{"webhook_url": hook_base + "/nylas/{{ inventory_hostname }}/v3",
                             "trigger_types": ["grant.created", "grant.expired"]}],
         # client_secret: from the pair's connector_client_secrets in the credential
         "nylas_connectors": [{"provider": "microsoft",
@@ -104,11 +105,11 @@ def awx_job(installed_collection, tmp_path_factory):
     ansible_runner = pytest.importorskip("ansible_runner")
 
     tmp = tmp_path_factory.mktemp("awx")
-    with mini_demo_simulators(tmp) as sims:
+    with mini_demo_simulators(tmp) as sims, WebhookReceiver() as receiver:
         private = tmp / "runner"
         (private / "project").mkdir(parents=True)
         (private / "project" / "migrate.yml").write_text(PROJECT_PLAYBOOK)
-        inventory = _inventory_without_secrets(private / "inventory", sims)
+        inventory = _inventory_without_secrets(private / "inventory", sims, receiver.url)
         # what the credential's file injector does: a private file, its path in NYLAS_CREDENTIALS_FILE
         (private / "env").mkdir()
         credentials_file = private / "env" / "tmp_nylas_pairs"

@@ -21,6 +21,7 @@ import tarfile
 
 import pytest
 
+from simulator.receiver import WebhookReceiver
 from tests.integration.installed.installed_runner import BIN, mini_demo_simulators, tree_state, user_env, user_inventory
 from tests.integration.playbooks.playbook_runner import (
     DEMO_PAIRS, PLAYBOOK_TIMEOUT, parse_recap, writes,
@@ -56,8 +57,8 @@ def test_tarball_holds_the_role_and_leaves_the_checkout_out(installed_collection
 def user_runs(installed_collection, tmp_path_factory):
     """Plan, change and re-run from a user's directory over a copy of the demo inventory (three pairs)."""
     tmp = tmp_path_factory.mktemp("user")
-    with mini_demo_simulators(tmp) as sims:
-        inventory = user_inventory(tmp / "inventory", sims)
+    with mini_demo_simulators(tmp) as sims, WebhookReceiver() as receiver:
+        inventory = user_inventory(tmp / "inventory", sims, receiver.url)
         work = tmp / "work"
         work.mkdir()
         before = {"collection": tree_state(installed_collection.collection_dir), "inventory": tree_state(inventory)}

@@ -16,6 +16,8 @@ import urllib.request
 
 import yaml
 
+from tests.integration.module_runner import WORKING_CONNECTORS
+
 KEY = "key-cut"
 V2_ID = "v2-cut"
 V2_SECRET = "secret-cut"
@@ -46,7 +48,7 @@ V2_WEBHOOKS = [
 def write_seed(path, linked=True):
     """Write the seed of the pair to ``path``; return the path."""
     v3 = {"application_id": "app-cut", "region": "us", "api_key": KEY, "environment": "production",
-          "branding": {"name": "Cut"}}
+          "branding": {"name": "Cut"}, "connectors": WORKING_CONNECTORS}
     if linked:
         v3["v2_application_id"] = V2_ID
     seed = {"v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us",

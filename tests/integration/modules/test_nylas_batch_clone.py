@@ -12,7 +12,7 @@ import yaml
 
 from simulator.backend import clone_outcome
 
-from tests.integration.module_runner import run_module
+from tests.integration.module_runner import IDENTITIES, WORKING_CONNECTORS, connect_demo_pair, run_module
 
 MODULE = "nylas_batch_clone"
 API_KEY = "nyk_sim_it_batch_TEST_NOT_A_REAL_KEY"
@@ -38,7 +38,7 @@ def write_seed(tmp_path):
     data = {
         "v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us", "accounts": ACCOUNTS}],
         "v3_applications": [{"application_id": "app-it-batch", "api_key": API_KEY, "region": "us",
-                             "v2_application_id": V2_ID}],
+                             "v2_application_id": V2_ID, "connectors": WORKING_CONNECTORS}],
     }
     path = tmp_path / "batch-seed.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -297,6 +297,7 @@ def test_demo_seed_rerun_reports_no_change(sim_us):
         "api_key": ACME_KEY, "api_uri": sim_us.url, "v2_client_id": ACME_V2[0], "v2_client_secret": ACME_V2[1],
         "v2_api_uri": sim_us.url})
     assert link.rc == 0, link.raw
+    connect_demo_pair(sim_us, ACME_KEY)
     demo = {"api_key": ACME_KEY, "v2_client_id": ACME_V2[0], "v2_client_secret": ACME_V2[1]}
     first = run(sim_us, key=ACME_KEY, v2_ids=ACME_V2, **demo)
     assert first.rc == 0, first.raw
@@ -317,6 +318,7 @@ def test_demo_acme_chained_batches_count_each_account_once(sim_us):
         "api_key": ACME_KEY, "api_uri": sim_us.url, "v2_client_id": ACME_V2[0], "v2_client_secret": ACME_V2[1],
         "v2_api_uri": sim_us.url})
     assert link.rc == 0, link.raw
+    connect_demo_pair(sim_us, ACME_KEY)
     demo = {"api_key": ACME_KEY, "v2_client_id": ACME_V2[0], "v2_client_secret": ACME_V2[1]}
     # the demo's two pilot accounts (inventories/demo/host_vars/acme.yml) are cloned one by one first
     pilots = run_module("nylas_grant_clone", dict(demo, api_uri=sim_us.url, v2_api_uri=sim_us.url,
@@ -365,6 +367,7 @@ def demo_forecast_then_run(sim, pair):
     _region, app_id, identity = DEMO_PAIRS[pair]
     link = run_module("nylas_link_apps", module_args(sim, identity))
     assert link.rc == 0, link.raw
+    connect_demo_pair(sim, IDENTITIES[identity]["api_key"])
     demo = module_args(sim, identity, poll_interval=0.5, wait_timeout=300)
     ident_key, ident_v2 = demo["api_key"], (demo["v2_client_id"], demo["v2_client_secret"])
     seq = last_seq(sim)

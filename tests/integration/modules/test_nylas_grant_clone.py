@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 import yaml
 
-from tests.integration.module_runner import run_module
+from tests.integration.module_runner import WORKING_CONNECTORS, connect_demo_pair, run_module
 
 MODULE = "nylas_grant_clone"
 API_KEY = "nyk_sim_it_clone_TEST_NOT_A_REAL_KEY"
@@ -33,7 +33,7 @@ def seed(tmp_path):
     data = {
         "v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us", "accounts": ACCOUNTS}],
         "v3_applications": [{"application_id": "app-it-clone", "api_key": API_KEY, "region": "us",
-                             "v2_application_id": V2_ID}],
+                             "v2_application_id": V2_ID, "connectors": WORKING_CONNECTORS}],
     }
     path = tmp_path / "clone-seed.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -291,6 +291,7 @@ def test_demo_seed_single_account(sim_us):
         "api_key": ACME_KEY, "api_uri": sim_us.url, "v2_client_id": "v2-us-acme",
         "v2_client_secret": "sim-v2-secret-us-acme-DEMO", "v2_api_uri": sim_us.url})
     assert link.rc == 0, link.raw
+    connect_demo_pair(sim_us, ACME_KEY)
     res = run_module(MODULE, {"api_key": ACME_KEY, "api_uri": sim_us.url, "account_ids": gmail})
     assert res.rc == 0 and res.result["summary"]["created"] == 1
     assert ACME_KEY not in res.raw
@@ -309,7 +310,7 @@ def sim30(sim_factory, tmp_path):
         "v2_applications": [{"client_id": V2_ID, "client_secret": V2_SECRET, "region": "us",
                              "accounts": [{"id": a, "provider": "gmail"} for a in THIRTY]}],
         "v3_applications": [{"application_id": "app-it-clone", "api_key": API_KEY, "region": "us",
-                             "v2_application_id": V2_ID}],
+                             "v2_application_id": V2_ID, "connectors": WORKING_CONNECTORS}],
     }
     path = tmp_path / "thirty-seed.yaml"
     path.write_text(yaml.safe_dump(data))

@@ -26,7 +26,7 @@ import requests
 import yaml
 
 from simulator import translate as simtr
-from tests.integration.module_runner import MODULE_PACKAGE, collections_root, run_module
+from tests.integration.module_runner import MODULE_PACKAGE, WORKING_CONNECTORS, collections_root, run_module
 
 MODULE = "nylas_id_translate"
 API_KEY = "nyk_sim_it_translate_TEST_NOT_A_REAL_KEY"
@@ -55,7 +55,8 @@ def seed(tmp_path):
             "client_id": V2_ID, "client_secret": V2_SECRET, "region": "us", "accounts": ACCOUNTS,
             "objects": {"counts": {"messages": 40, "threads": 20, "drafts": 2, "events": 12, "calendars": 2,
                                    "contacts": 9, "contactgroups": 1, "folders": 5}, "interval": INTERVAL}}],
-        "v3_applications": [{"application_id": "app-it-translate", "api_key": API_KEY, "region": "us"}],
+        "v3_applications": [{"application_id": "app-it-translate", "api_key": API_KEY, "region": "us",
+                             "connectors": WORKING_CONNECTORS}],
     }
     path = tmp_path / "translate-seed.yaml"
     path.write_text(yaml.safe_dump(data))

@@ -69,12 +69,14 @@ def test_unmapped_triggers_are_listed_never_dropped(sim_factory, tmp_path):
     assert V2_ID in result.result["v2_webhooks"][0]["application_id"]
 
 
-def test_create_proposed_destinations_rerun_unchanged_then_deactivate_v2(sim_us):
+def test_create_proposed_destinations_rerun_unchanged_then_deactivate_v2(sim_us, webhook_receiver):
     args = module_args(sim_us)
-    url_map = {"https://hooks.example.com/acme/v2/messages": "https://hooks.example.com/acme/v3/messages"}
+    # the v3 endpoints must answer Nylas's challenge: both v2 URLs map to paths of the test's receiver
+    url_map = {"https://hooks.example.com/acme/v2/messages": webhook_receiver.url_for("/acme/v3/messages"),
+               "https://hooks.example.com/acme/v2/accounts": webhook_receiver.url_for("/acme/v3/accounts")}
     first = parity(dict(args, webhook_url_map=url_map))
     proposals = first.result["proposals"]
-    assert proposals[0]["webhook_url"] == "https://hooks.example.com/acme/v3/messages"
+    assert proposals[0]["webhook_url"] == webhook_receiver.url_for("/acme/v3/messages")
 
     def create_all():
         results = []

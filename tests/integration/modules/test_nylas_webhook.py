@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import sys
+
 import pytest
 
 from tests.integration.module_runner import (
@@ -23,7 +25,18 @@ from tests.integration.module_runner import (
     writes,
 )
 
+#: The webhook URL of these tests: the receiver's /acme/v3 (set for each test by ``receiver_url``), so that
+#: Nylas's challenge passes on the simulator.
 URL = "https://hooks.example.com/acme/v3"
+
+
+@pytest.fixture(autouse=True)
+def receiver_url(webhook_receiver, monkeypatch):
+    """Point :data:`URL` at the test's webhook receiver."""
+    monkeypatch.setattr(sys.modules[__name__], "URL", webhook_receiver.url_for("/acme/v3"))
+    return webhook_receiver
+
+
 TRIGGERS = ["grant.created", "grant.expired", "message.created"]
 
 

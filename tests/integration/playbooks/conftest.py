@@ -44,11 +44,16 @@ def report_root(tmp_path):
 
 
 @pytest.fixture
-def run_playbook(report_root):
+def run_playbook(report_root, webhook_receiver):
     """Return ``run(args=(), sims=None, extra_vars=None, check=False, diff=False, limit=None, inventory=None,
-    env=None, timeout=PLAYBOOK_TIMEOUT) -> PlaybookRun`` (reports under this test's ``report_root``)."""
+    env=None, timeout=PLAYBOOK_TIMEOUT) -> PlaybookRun`` (reports under this test's ``report_root``).
+
+    ``demo_webhook_base`` is the test's webhook receiver (``webhook_receiver``), so that the demo
+    inventory's webhooks pass Nylas's challenge on the simulators (started with loopback webhooks allowed).
+    """
 
     def run(args=(), sims=None, **kwargs):
+        kwargs["extra_vars"] = dict({"demo_webhook_base": webhook_receiver.url}, **(kwargs.get("extra_vars") or {}))
         return execute_playbook(report_root, args, sims, **kwargs)
 
     return run

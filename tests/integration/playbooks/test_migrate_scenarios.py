@@ -40,7 +40,7 @@ def _group_vars(sims, **extra):
         "nylas_batch_clone": True,
         "nylas_batch_clone_wait_timeout": 300,
         "nylas_batch_clone_poll_interval": 1,
-        "nylas_webhooks": [{"webhook_url": "https://hooks.example.com/nylas/{{ inventory_hostname }}/v3",
+        "nylas_webhooks": [{"webhook_url": "{{ demo_webhook_base }}/nylas/{{ inventory_hostname }}/v3",
                             "trigger_types": ["grant.created", "grant.expired"]}],
     }
     all_vars.update(extra)

@@ -26,6 +26,7 @@ import pytest
 
 from simulator.backend import v3_provider_for
 from simulator.harness import SimulatorProcess
+from simulator.receiver import WebhookReceiver
 from tests.integration.module_runner import IDENTITIES, collections_root, module_args, run_module, secrets_of
 
 REPO = Path(__file__).resolve().parents[3]
@@ -43,9 +44,22 @@ def run_playbook(playbook, sims, run_id, report_root, *extra):
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(REPO / "inventories" / "demo"),
            str(REPO / "playbooks" / playbook),
            "-e", "sim_us_url=%s" % sims["us"].url, "-e", "sim_eu_url=%s" % sims["eu"].url,
-           "-e", "nylas_run_id=%s" % run_id, "-e", "nylas_report_root=%s" % report_root] + list(extra)
+           "-e", "nylas_run_id=%s" % run_id, "-e", "nylas_report_root=%s" % report_root,
+           "-e", "demo_webhook_base=%s" % RECEIVER.url] + list(extra)
     proc = subprocess.run(cmd, cwd=str(REPO), env=env, capture_output=True, text=True, timeout=900, check=False)
     return proc.returncode, proc.stdout + proc.stderr
+
+
+#: The demo's webhook endpoint for this module (Nylas's challenge must pass): started by ``receiver``.
+RECEIVER = WebhookReceiver()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def receiver():
+    """Start :data:`RECEIVER` for the module's runs; stop it after."""
+    RECEIVER.start()
+    yield RECEIVER
+    RECEIVER.stop()
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +69,8 @@ def migrated(tmp_path_factory):
     sims = {}
     try:
         for region in ("us", "eu"):
-            sims[region] = SimulatorProcess(region, state=tmp / ("%s.sqlite3" % region), job_pace=5000).start()
+            sims[region] = SimulatorProcess(region, state=tmp / ("%s.sqlite3" % region), job_pace=5000,
+                                            allow_loopback_webhooks=True).start()
         report_root = tmp / "reports"
         rc, output = run_playbook("migrate.yml", sims, "change", report_root)
         assert rc == 0, output[-4000:]
@@ -72,7 +87,8 @@ def planned(tmp_path_factory):
     sims = {}
     try:
         for region in ("us", "eu"):
-            sims[region] = SimulatorProcess(region, state=tmp / ("%s.sqlite3" % region), job_pace=5000).start()
+            sims[region] = SimulatorProcess(region, state=tmp / ("%s.sqlite3" % region), job_pace=5000,
+                                            allow_loopback_webhooks=True).start()
         report_root = tmp / "reports"
         rc, output = run_playbook("migrate.yml", sims, "plan", report_root, "--check", "--diff")
         assert rc == 0, output[-4000:]
