@@ -20,7 +20,11 @@ description:
   - Idempotent. Reads C(GET /v3/channels/pubsub), matches the channel by its exact topic, and writes
     only what differs. O(trigger_types) and O(notification_email_addresses) are compared as sets
     (order and repeats never make a change); options not given are not managed; fields the server
-    adds (C(id), C(status), timestamps) are ignored.
+    adds (C(id), timestamps) are ignored.
+  - A channel whose C(status) is not C(active) (C(failing), C(failed) or C(pause)) is drift: the module
+    re-activates it (C(PUT /v3/channels/pubsub/{id}) with C(status=active)); check mode and C(--diff) show it.
+  - Deleting a channel someone else deleted meanwhile (HTTP 404, or the contract's HTTP 400 of type
+    C(70000), C(record not found)) is not a failure; the module warns.
   - Several channels with the same topic make V(present) fail before any write (which one to manage
     is ambiguous); V(absent) deletes them all.
 author:
@@ -156,6 +160,14 @@ pubsub_channel:
     status: active
     notification_email_addresses: ["ops@example.com"]
     compressed_delivery: false
+notes:
+  description:
+    - What must hold for the planned write, in words (for example that a C(failed) channel is re-activated).
+    - Empty when nothing changes. In check mode C(diff.after) also holds it.
+  returned: success
+  type: list
+  elements: str
+  sample: ["The Pub/Sub channel projects/acme/topics/nylas is failed, so Nylas sends it nothing; the run re-activates it (status active)"]
 planned_requests:
   description:
     - In check mode, the create, update or delete request(s) the module would send, as data (C(method), C(path), C(query), C(body));
@@ -167,7 +179,7 @@ planned_requests:
 diff:
   description:
     - The changed fields before and after (only with C(--diff)).
-    - In check mode C(after) also holds RV(planned_requests).
+    - In check mode C(after) also holds RV(planned_requests) and RV(notes).
   returned: when diff mode is on
   type: dict
   sample:

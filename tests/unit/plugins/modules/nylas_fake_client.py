@@ -376,8 +376,9 @@ class FakeV3Client:
     def _delete(self, name, items, item_id):
         self._write(name, item_id)
         found = [i for i in items if i["id"] == item_id]
-        if not found:
-            raise api_error(404, "not_found_error", "not found", method="DELETE", path="/v3/x/%s" % item_id)
+        if not found:  # the contract's answer for an unknown destination id (delete_400)
+            raise api_error(400, "70000", "destination.id.not.found : record not found", method="DELETE",
+                            path="/v3/x/%s" % item_id)
         items.remove(found[0])
 
     def list_webhooks(self):
