@@ -340,7 +340,8 @@ class FakeV3Client:
     def update_connector(self, provider, body):
         self._write("update_connector", provider, copy.deepcopy(body))
         connector = self._connector(provider)
-        connector["settings"].update(body.get("settings") or {})
+        if "settings" in body:  # the contract: PATCH replaces the nested object with the one sent
+            connector["settings"] = copy.deepcopy(body["settings"] or {})
         if "scope" in body:
             connector["scope"] = list(body["scope"])
         return self._public_connector(connector)
