@@ -99,6 +99,7 @@ class FakeNylas:
         self.import_adds = {"callback_uris": [], "connectors": []}
         self.import_data = "imported"
         self.webhooks = []
+        self.test_event_answers = {}  # webhook_url -> the data send_test_event answers (default "success")
         self.pubsub = []
         self.next_id = 0
         self.errors = {}  # name or (name, first argument) -> exception raised before the call's effect
@@ -394,6 +395,12 @@ class FakeV3Client:
 
     def delete_webhook(self, webhook_id):
         self._delete("delete_webhook", self.state.webhooks, webhook_id)
+
+    def send_test_event(self, trigger_type, webhook_url):
+        if self.read_only:
+            raise NylasCheckModeError("check mode: refusing send_test_event")
+        self.state._call("send_test_event", trigger_type, webhook_url)
+        return self.state.test_event_answers.get(webhook_url, "success")
 
     def list_pubsub_channels(self):
         self.state._call("list_pubsub_channels")
