@@ -14,7 +14,9 @@ import threading
 
 from werkzeug.serving import make_server
 
+from .admin import RETRY_AFTER_MODES
 from .app import DEFAULT_JOB_PACE, DEFAULT_RATE_LIMITS, DEFAULT_SEED, EXTENSION, create_app
+from .notify import CHALLENGE_TIMEOUT
 
 
 def parse_args(argv=None):
@@ -32,6 +34,13 @@ def parse_args(argv=None):
                         help="requests/s per application on /v3/migration-tools/* (0 = off)")
     parser.add_argument("--rate-limit-default", type=int, default=DEFAULT_RATE_LIMITS["default"],
                         help="requests/s per application on the other v3 paths (0 = off)")
+    parser.add_argument("--allow-loopback-webhooks", action="store_true",
+                        help="rehearsals: challenge and notify loopback webhook receivers (127.0.0.1, ::1, localhost); "
+                             "without it every webhook URL fails verification")
+    parser.add_argument("--webhook-timeout", type=float, default=CHALLENGE_TIMEOUT,
+                        help="seconds a receiver has to answer a challenge or a notification (default: %(default)s)")
+    parser.add_argument("--rate-limit-retry-after", choices=RETRY_AFTER_MODES, default="always",
+                        help="Retry-After on 429 answers: always, never, or sometimes (every other one)")
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
 
@@ -50,7 +59,9 @@ def main(argv=None):
 def serve(args, state_path):
     """Serve the simulator with its state in ``state_path`` until SIGTERM/SIGINT; return the exit code."""
     app = create_app(args.region, seed_path=args.seed, state_path=state_path, job_pace=args.job_pace,
-                     rate_limit_migration=args.rate_limit_migration, rate_limit_default=args.rate_limit_default)
+                     rate_limit_migration=args.rate_limit_migration, rate_limit_default=args.rate_limit_default,
+                     allow_loopback_webhooks=args.allow_loopback_webhooks, webhook_timeout=args.webhook_timeout,
+                     retry_after=args.rate_limit_retry_after)
     ctx = app.extensions[EXTENSION]
     server = make_server(args.host, args.port, app, threaded=True)
     server.daemon_threads = True

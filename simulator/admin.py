@@ -310,11 +310,22 @@ class FaultInjector:
         return None
 
 
-class RateLimiter:
-    """Sliding one-second window per (application, bucket); limit 0 disables a bucket."""
+RETRY_AFTER_MODES = ("always", "never", "sometimes")
 
-    def __init__(self, limits):
+
+class RateLimiter:
+    """Sliding one-second window per (application, bucket); limit 0 disables a bucket.
+
+    ``retry_after``: ``always`` sends ``Retry-After`` on each 429, ``never`` none, ``sometimes`` on every
+    other one (Nylas does not promise the header).
+    """
+
+    def __init__(self, limits, retry_after="always"):
+        if retry_after not in RETRY_AFTER_MODES:
+            raise ValueError(f"retry_after must be one of {', '.join(RETRY_AFTER_MODES)}")
         self.limits = dict(limits)
+        self.retry_after = retry_after
+        self._refused = 0
         self._windows = collections.defaultdict(collections.deque)
         self._lock = threading.Lock()
 
@@ -330,8 +341,10 @@ class RateLimiter:
                 window.popleft()
             if len(window) >= limit:
                 retry = max(1, math.ceil(window[0] + 1.0 - now))
+                self._refused += 1
+                send = self.retry_after == "always" or (self.retry_after == "sometimes" and self._refused % 2)
                 raise RateLimited(f"Too many requests: limit is {limit} requests per second per application "
-                                  f"on this API; retry after {retry} s", retry_after=retry)
+                                  f"on this API; retry after {retry} s", retry_after=retry if send else None)
             window.append(now)
 
     def reset(self):

@@ -22,6 +22,7 @@ from .admin import FaultInjector, RateLimiter, RequestLog, redact_query
 from .backend import Backend
 from .errors import BadRequest, InternalError, MethodNotAllowed, NotFound, SimError, error_type_for_status
 from .jobs import JobRunner
+from .notify import CHALLENGE_TIMEOUT, Notifier, WebhookPolicy
 
 DEFAULT_SEED = Path(__file__).resolve().parent / "seeds" / "demo.yaml"
 DEFAULT_JOB_PACE = 200.0
@@ -38,11 +39,14 @@ class SimContext:
     limiter: RateLimiter
     log: RequestLog = field(default_factory=RequestLog)
     faults: FaultInjector = field(default_factory=FaultInjector)
+    notifier: Notifier = None
     started_at: float = field(default_factory=time.time)
 
     def shutdown(self):
-        """Stop the job runner and close the database."""
+        """Stop the job runner and the notifier, close the database."""
         self.runner.stop()
+        if self.notifier is not None:
+            self.notifier.stop()
         self.backend.close()
 
 
@@ -128,7 +132,8 @@ def _bearer():
 
 def create_app(region, seed_path=None, state_path=None, job_pace=DEFAULT_JOB_PACE,
                rate_limit_migration=DEFAULT_RATE_LIMITS["migration"],
-               rate_limit_default=DEFAULT_RATE_LIMITS["default"], start_jobs=True):
+               rate_limit_default=DEFAULT_RATE_LIMITS["default"], start_jobs=True, allow_loopback_webhooks=False,
+               webhook_timeout=CHALLENGE_TIMEOUT, retry_after="always"):
     """Create the simulator Flask app for one region.
 
     :param region: ``us`` or ``eu``.
@@ -137,16 +142,25 @@ def create_app(region, seed_path=None, state_path=None, job_pace=DEFAULT_JOB_PAC
     :param job_pace: accounts per second processed by background jobs (0 pauses).
     :param rate_limit_migration: requests/s per application on ``/v3/migration-tools/*`` (0 = off).
     :param rate_limit_default: requests/s per application on the other v3 paths (0 = off).
-    :param start_jobs: start the job runner thread.
+    :param start_jobs: start the job runner thread (and the notification workers).
+    :param allow_loopback_webhooks: the rehearsal option: loopback (``127.0.0.0/8``, ``::1``, ``localhost``)
+        webhook receivers are challenged and get notifications; without it every webhook URL fails verification
+        (the simulator sends no traffic off the machine).
+    :param webhook_timeout: seconds a receiver has to answer the challenge or a notification (Nylas: 10).
+    :param retry_after: ``always``, ``never`` or ``sometimes`` (every other 429): ``Retry-After`` on the rate limit.
     """
     seed_path = Path(seed_path) if seed_path else DEFAULT_SEED
     if state_path is None:
         state_path = Path(tempfile.mkdtemp(prefix="nylas-sim-")) / f"state-{region}.sqlite"
-    backend = Backend(region, seed_path, state_path)
+    backend = Backend(region, seed_path, state_path,
+                      policy=WebhookPolicy(allow_loopback=allow_loopback_webhooks, timeout=webhook_timeout))
+    notifier = Notifier(backend.delivery_targets, backend.delivery_outcome, timeout=webhook_timeout)
+    backend.notifier = notifier
     ctx = SimContext(
         backend=backend,
         runner=JobRunner(backend, job_pace),
-        limiter=RateLimiter({"migration": rate_limit_migration, "default": rate_limit_default}),
+        limiter=RateLimiter({"migration": rate_limit_migration, "default": rate_limit_default}, retry_after=retry_after),
+        notifier=notifier,
     )
     app = Flask("simulator")
     app.json.sort_keys = False
@@ -160,6 +174,7 @@ def create_app(region, seed_path=None, state_path=None, job_pace=DEFAULT_JOB_PAC
     _register_admin(app)
     if start_jobs:
         ctx.runner.start()
+        notifier.start()
     return app
 
 
@@ -411,6 +426,13 @@ def _register_v3(app):
             sort_by_completion=_bool_arg("sort_by_completion", False)))
 
 
+def _note_challenge():
+    """Put the challenge this request sent (if any) into its request log entry."""
+    record = sim().backend.policy.take_last()
+    if record is not None:
+        g.log_detail = {"challenge": {k: record[k] for k in ("url", "status", "ok", "reason")}}
+
+
 def _register_destinations(app, kind, base):
     """Register the CRUD routes of webhooks (``kind='webhook'``) or Pub/Sub channels."""
 
@@ -418,13 +440,21 @@ def _register_destinations(app, kind, base):
         return envelope(sim().backend.list_destinations(g.app_id, kind))
 
     def create():
-        return envelope(sim().backend.create_destination(g.app_id, kind, _json_body({})))
+        sim().backend.policy.take_last()
+        try:
+            return envelope(sim().backend.create_destination(g.app_id, kind, _json_body({})))
+        finally:
+            _note_challenge()
 
     def get_one(dest_id):
         return envelope(sim().backend.get_destination(g.app_id, kind, dest_id))
 
     def update(dest_id):
-        return envelope(sim().backend.update_destination(g.app_id, kind, dest_id, _json_body({})))
+        sim().backend.policy.take_last()
+        try:
+            return envelope(sim().backend.update_destination(g.app_id, kind, dest_id, _json_body({})))
+        finally:
+            _note_challenge()
 
     def delete(dest_id):
         sim().backend.delete_destination(g.app_id, kind, dest_id)
@@ -435,6 +465,26 @@ def _register_destinations(app, kind, base):
     app.add_url_rule(f"{base}/<dest_id>", f"{kind}_get", get_one, methods=["GET"])
     app.add_url_rule(f"{base}/<dest_id>", f"{kind}_update", update, methods=["PUT"])
     app.add_url_rule(f"{base}/<dest_id>", f"{kind}_delete", delete, methods=["DELETE"])
+    if kind != "webhook":
+        return
+
+    def rotate_secret(dest_id):
+        return envelope(sim().backend.rotate_secret(g.app_id, dest_id))
+
+    def send_test_event():
+        result, entry = sim().backend.send_test_event(g.app_id, _json_body({}))
+        g.log_detail = {"test_event": {k: entry[k] for k in ("url", "type", "status", "ok", "error")}}
+        return envelope(result)
+
+    def mock_payload():
+        return envelope(sim().backend.mock_payload(g.app_id, _json_body({})))
+
+    # The contract's path (post-new-secret) and the one the Nylas SDKs call (nylas-python 6.18:
+    # POST /v3/webhooks/{id}/rotate-secret): both rotate.
+    app.add_url_rule(f"{base}/rotate-secret/<dest_id>", "webhook_rotate_secret", rotate_secret, methods=["POST"])
+    app.add_url_rule(f"{base}/<dest_id>/rotate-secret", "webhook_rotate_secret_sdk", rotate_secret, methods=["POST"])
+    app.add_url_rule(f"{base}/send-test-event", "webhook_send_test_event", send_test_event, methods=["POST"])
+    app.add_url_rule(f"{base}/mock-payload", "webhook_mock_payload", mock_payload, methods=["POST"])
 
 
 # --------------------------------------------------------------------------- #
@@ -511,7 +561,8 @@ def _register_admin(app):
         ctx = sim()
         return jsonify({"status": "ok", "region": ctx.backend.region, "pid": os.getpid(),
                         "state": app.config["SIM_STATE_PATH"], "seed": ctx.backend.seed_path,
-                        "job_pace": ctx.runner.pace, "uptime_s": round(time.time() - ctx.started_at, 3)})
+                        "job_pace": ctx.runner.pace, "uptime_s": round(time.time() - ctx.started_at, 3),
+                        "allow_loopback_webhooks": ctx.backend.policy.allow_loopback})
 
     @app.get("/_sim/requests")
     def requests_log():
@@ -562,7 +613,26 @@ def _register_admin(app):
         data = ctx.backend.state()
         data["job_pace"] = ctx.runner.pace
         data["faults"] = len(ctx.faults.list())
+        data["webhooks"] = ctx.backend.policy.state()
+        data["notifications"] = {k: v for k, v in ctx.notifier.state().items() if k != "recent"}
         return jsonify(data)
+
+    @app.get("/_sim/notifications")
+    def notifications():
+        ctx = sim()
+        return jsonify({"challenges": list(ctx.backend.policy.challenges), "deliveries": ctx.notifier.entries(),
+                        **{k: v for k, v in ctx.notifier.state().items() if k != "recent"},
+                        "idle": ctx.notifier.idle()})
+
+    @app.post("/_sim/destinations/<dest_id>/status")
+    def set_destination_status(dest_id):
+        body = _json_body({}) or {}
+        return jsonify(sim().backend.set_destination_status(dest_id, body.get("status") if isinstance(body, dict)
+                                                            else None))
+
+    @app.post("/_sim/grants/<grant_id>/reauthenticate")
+    def reauthenticate(grant_id):
+        return jsonify(sim().backend.reauthenticate_grant(grant_id))
 
     @app.get("/_sim/jobs/<job_id>/accounts")
     def job_accounts(job_id):

@@ -8,11 +8,14 @@ raises :mod:`simulator.errors` classes; it never builds a response.
 import base64
 import binascii
 import hashlib
+import re
 import time
 import uuid
 
 from . import seed as seedmod
-from .errors import BadRequest, NotFound, Unauthorized
+from .errors import BadRequest, NotFound, NylasCodeError, Unauthorized, destination_not_found
+from .notify import (TEST_EVENT_SECRET, TEST_TRIGGERS, UrlRefused, WebhookPolicy, check_url, deliver, mock_object,
+                     notification)
 from .store import Store, dumps, loads
 from .translate import DEFAULT_INTERVAL, UNTRANSLATABLE_PROVIDERS, check_translate_body, translate_page
 
@@ -71,6 +74,9 @@ CONNECTOR_NAMES = {
     "google": "Google", "microsoft": "Microsoft", "imap": "IMAP", "icloud": "iCloud", "yahoo": "Yahoo",
     "virtual-calendar": "Virtual Calendar", "ews": "Exchange Web Services", "zoom": "Zoom", "nylas": "Nylas",
 }
+#: Connector providers that sign users in through the application's own OAuth app (contract, create_connector:
+#: "Requires GCP/Azure/Yahoo/Zoom OAuth app credentials"): settings need client_id and client_secret.
+CREDENTIAL_PROVIDERS = ("google", "microsoft", "yahoo", "zoom")
 JOB_STATUSES = ("pending", "running", "completed", "failed", "partial")
 JOB_TYPES = ("snapshot", "migration")
 BATCH_MODES = ("all", "only_new", "only_failed")
@@ -90,6 +96,29 @@ message.transactional.delivered message.transactional.rejected message.bounced m
 message.delivered message.rejected notetaker.created notetaker.updated notetaker.deleted
 notetaker.meeting_state notetaker.media
 """.split())
+
+
+#: Statuses of a webhook or Pub/Sub channel (contract: get_200, get_by_id_200); PUT takes only active and pause.
+DESTINATION_STATUSES = ("active", "failing", "failed", "pause")
+#: Statuses that still get notifications ("failing" is still tried; "failed" and "pause" get nothing).
+DELIVERING_STATUSES = ("active", "failing")
+#: Failed deliveries in a row after which an active webhook becomes failing (docs: a time window; shortened).
+FAILING_AFTER = 3
+#: Pub/Sub channels per application (docs, "Using a Pub/Sub notification channel": up to five).
+PUBSUB_CHANNEL_LIMIT = 5
+#: ``projects/<project>/topics/<topic>`` (docs and contract examples); Google's resource name rules for the
+#: topic id: 3-255 characters, a letter first, then letters, digits and ``-_.~+%``, not starting with ``goog``.
+TOPIC_RE = re.compile(r"^projects/(?P<project>[a-z0-9][a-z0-9.:-]{0,61}[a-z0-9]|[a-z0-9])/topics/"
+                      r"(?P<topic>[A-Za-z][A-Za-z0-9._~+%-]{2,254})$")
+
+
+def check_topic(topic, bad):
+    """Raise ``bad(detail)`` unless ``topic`` is ``projects/<project>/topics/<topic>`` with a valid topic id."""
+    match = TOPIC_RE.match(topic)
+    if match is None:
+        raise bad(f"topic must be projects/<project>/topics/<topic> (got {topic!r})")
+    if match.group("topic").lower().startswith("goog"):
+        raise bad("a Pub/Sub topic id cannot start with goog")
 
 
 def v3_provider_for(v2_provider):
@@ -174,9 +203,12 @@ class Backend:
     :param state_path: the SQLite file.
     """
 
-    def __init__(self, region, seed_path, state_path):
+    def __init__(self, region, seed_path, state_path, policy=None, notifier=None):
         seedmod.validate_region(region)
         self.region = region
+        self.policy = policy or WebhookPolicy()
+        self.notifier = notifier
+        self._failures = {}
         self.seed_path = str(seed_path)
         self.store = Store(state_path)
         seeded_region = self.store.get_meta("region")
@@ -217,6 +249,18 @@ class Backend:
                     " callback_uris, v2_application_id, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
                     (app["application_id"], app["region"], app["api_key"], app["organization_id"],
                      app["environment"], dumps(app["branding"]), dumps(callbacks), app["v2_application_id"], ts))
+                for conn in app["connectors"]:
+                    self._insert_connector(db, app["application_id"], conn["provider"], conn.get("settings") or {},
+                                           conn.get("scope"), name=conn.get("name"))
+                for kind, key in (("webhook", "webhooks"), ("pubsub", "pubsub_channels")):
+                    for dest in app[key]:
+                        # Seeded destinations exist already: no challenge; any of the four statuses.
+                        obj = self._destination_object(kind, dest, ts, status=dest.get("status", "active"),
+                                                       dest_id=dest.get("id"))
+                        secret = (dest.get("webhook_secret") or self._new_secret()) if kind == "webhook" else None
+                        db.execute("INSERT INTO webhooks (id, application_id, kind, body, secret, created_at)"
+                                   " VALUES (?,?,?,?,?,?)", (obj["id"], app["application_id"], kind, dumps(obj),
+                                                             secret, ts))
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('region', ?)", (self.region,))
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seed', ?)", (self.seed_path,))
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seeded_at', ?)", (str(ts),))
@@ -489,36 +533,53 @@ class Backend:
 
     # ---------------------------------------------- webhooks and Pub/Sub
     def _check_notification_body(self, kind, body, creating):
+        """Validate a create (POST) or update (PUT) body; 400 ``70005`` (create) / ``70000`` (update)."""
+        code = "70005" if creating else "70000"
+
+        def bad(detail):
+            return NylasCodeError(code, f"invalid.input.format : {detail}")
+
         if not isinstance(body, dict):
-            raise BadRequest("request body must be a JSON object")
+            raise bad("request body must be a JSON object")
         target = "webhook_url" if kind == "webhook" else "topic"
         if creating:
             for key in ("trigger_types", target):
                 if not body.get(key):
-                    raise BadRequest(f"{key} is required")
-        if "trigger_types" in body:
+                    raise bad(f"{key} is required")
+        if body.get("trigger_types") not in (None, []):
             triggers = body["trigger_types"]
-            if not isinstance(triggers, list) or not triggers:
-                raise BadRequest("trigger_types must be a non-empty list")
+            if not isinstance(triggers, list):
+                raise bad("trigger_types must be a non-empty list")
             unknown = [t for t in triggers if t not in TRIGGER_TYPES]
             if unknown:
-                raise BadRequest(f"unknown trigger type(s): {', '.join(map(str, unknown))}")
-        if target in body:
+                raise bad(f"unknown trigger type(s): {', '.join(map(str, unknown))}")
+        if body.get(target) not in (None, ""):
             value = body[target]
-            if not isinstance(value, str) or not value:
-                raise BadRequest(f"{target} must be a non-empty string")
-            if kind == "webhook" and not value.startswith(("https://", "http://")):
-                raise BadRequest("webhook_url must be an http(s) URL")
+            if not isinstance(value, str):
+                raise bad(f"{target} must be a string")
+            if kind == "pubsub":
+                check_topic(value, bad)
         if "status" in body and body["status"] not in ("active", "pause"):
-            raise BadRequest("status must be active or pause")
+            raise bad("status must be active or pause")
         if "notification_email_addresses" in body and not isinstance(body["notification_email_addresses"], list):
-            raise BadRequest("notification_email_addresses must be a list")
+            raise bad("notification_email_addresses must be a list")
+        if "compressed_delivery" in body and not isinstance(body["compressed_delivery"], bool):
+            raise bad("compressed_delivery must be true or false")
         fields = {"description", "trigger_types", target, "notification_email_addresses", "compressed_delivery"}
+        if kind == "pubsub":
+            fields.add("encryption_key")
         if not creating:
             fields.add("status")
         unknown = set(body) - fields
         if unknown:
-            raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+            raise bad(f"unknown field(s): {', '.join(sorted(unknown))}")
+
+    def _verify_url(self, url):
+        """Run the challenge against ``url`` (outside any transaction); 400 ``70005`` when it fails."""
+        try:
+            self.policy.verify(url)
+        except UrlRefused as exc:
+            raise NylasCodeError("70005", f"unable.verify.webhook_url : {exc}") from None
 
     def list_destinations(self, app_id, kind):
         """List webhooks (``kind='webhook'``) or Pub/Sub channels (``kind='pubsub'``), without secrets."""
@@ -527,65 +588,231 @@ class Backend:
                               (app_id, kind)).fetchall()
         return [loads(r["body"]) for r in rows]
 
-    def _destination_row(self, db, app_id, kind, dest_id):
+    @staticmethod
+    def _destination_row(db, app_id, kind, dest_id):
         row = db.execute("SELECT * FROM webhooks WHERE application_id = ? AND kind = ? AND id = ?",
                          (app_id, kind, dest_id)).fetchone()
         if row is None:
-            raise NotFound(f"{'webhook' if kind == 'webhook' else 'pub/sub channel'} {dest_id} not found")
+            raise destination_not_found()
         return row
 
     def get_destination(self, app_id, kind, dest_id):
-        """Return one webhook or Pub/Sub channel (without secret)."""
+        """Return one webhook or Pub/Sub channel (without secret); 400 ``70000`` when unknown."""
         with self.store.tx() as db:
             return loads(self._destination_row(db, app_id, kind, dest_id)["body"])
 
-    def create_destination(self, app_id, kind, body):
-        """Create a webhook or Pub/Sub channel; a webhook's ``webhook_secret`` is returned only here."""
-        self._check_notification_body(kind, body, creating=True)
-        ts = now()
-        dest_id = _new_id()
+    @staticmethod
+    def _destination_object(kind, body, ts, status="active", dest_id=None):
         obj = {
-            "id": dest_id,
+            "id": dest_id or _new_id(),
             "description": body.get("description", ""),
             "trigger_types": list(body["trigger_types"]),
-            "status": "active",
+            "status": status,
             "notification_email_addresses": list(body.get("notification_email_addresses") or []),
             "compressed_delivery": bool(body.get("compressed_delivery", False)),
             "status_updated_at": ts,
             "created_at": ts,
             "updated_at": ts,
         }
-        secret = None
+        obj["webhook_url" if kind == "webhook" else "topic"] = body["webhook_url" if kind == "webhook" else "topic"]
+        return obj
+
+    @staticmethod
+    def _new_secret():
+        return uuid.uuid4().hex + uuid.uuid4().hex
+
+    def create_destination(self, app_id, kind, body):
+        """Create a webhook or Pub/Sub channel; a webhook's ``webhook_secret`` is returned only here.
+
+        A webhook's URL must not be another webhook's of the application and must pass the challenge
+        (:meth:`_verify_url`); an application has at most :data:`PUBSUB_CHANNEL_LIMIT` Pub/Sub channels.
+        """
+        self._check_notification_body(kind, body, creating=True)
+        with self.store.tx() as db:
+            self._app_row(db, app_id)
+            existing = [loads(r["body"]) for r in db.execute(
+                "SELECT body FROM webhooks WHERE application_id = ? AND kind = ?", (app_id, kind))]
         if kind == "webhook":
-            obj["webhook_url"] = body["webhook_url"]
-            secret = uuid.uuid4().hex + uuid.uuid4().hex
-        else:
-            obj["topic"] = body["topic"]
+            same = [d["id"] for d in existing if d.get("webhook_url") == body["webhook_url"]]
+            if same:
+                raise NylasCodeError("70005", f"invalid.input.format : webhook_url is already used by webhook {same[0]} "
+                                              "(each webhook needs its own endpoint)")
+            self._verify_url(body["webhook_url"])
+        elif len(existing) >= PUBSUB_CHANNEL_LIMIT:
+            raise NylasCodeError("70005", f"invalid.input.format : an application can have up to {PUBSUB_CHANNEL_LIMIT} "
+                                          "Pub/Sub channels (contact Nylas support for more)")
+        ts = now()
+        obj = self._destination_object(kind, body, ts)
+        secret = self._new_secret() if kind == "webhook" else None
         with self.store.tx() as db:
             db.execute("INSERT INTO webhooks (id, application_id, kind, body, secret, created_at) VALUES (?,?,?,?,?,?)",
-                       (dest_id, app_id, kind, dumps(obj), secret, ts))
+                       (obj["id"], app_id, kind, dumps(obj), secret, ts))
         if secret:
             obj = dict(obj, webhook_secret=secret)
         return obj
 
     def update_destination(self, app_id, kind, dest_id, body):
-        """PUT a webhook or Pub/Sub channel (fields given replace the stored ones)."""
+        """PUT a webhook or Pub/Sub channel: the fields given replace the stored ones, empty ones are ignored.
+
+        A webhook whose URL changes, or that is set ``active`` from any other status (re-activation),
+        passes the challenge first; a failed challenge changes nothing.
+        """
         self._check_notification_body(kind, body, creating=False)
+        changes = {k: v for k, v in body.items() if v not in (None, "", [])}
+        with self.store.tx() as db:
+            current = loads(self._destination_row(db, app_id, kind, dest_id)["body"])
+        if kind == "webhook":
+            url = changes.get("webhook_url", current["webhook_url"])
+            reactivate = changes.get("status") == "active" and current["status"] != "active"
+            if url != current["webhook_url"]:
+                with self.store.tx() as db:
+                    rows = db.execute("SELECT body FROM webhooks WHERE application_id = ? AND kind = 'webhook'"
+                                      " AND id != ?", (app_id, dest_id)).fetchall()
+                if any(loads(r["body"]).get("webhook_url") == url for r in rows):
+                    raise NylasCodeError("70000", "invalid.input.format : webhook_url is already used by another webhook")
+            if url != current["webhook_url"] or reactivate:
+                self._verify_url(url)
         with self.store.tx() as db:
             obj = loads(self._destination_row(db, app_id, kind, dest_id)["body"])
             ts = now()
-            if "status" in body and body["status"] != obj["status"]:
+            if "status" in changes and changes["status"] != obj["status"]:
                 obj["status_updated_at"] = ts
-            obj.update(body)
+                self._failures.pop(dest_id, None)
+            obj.update(changes)
             obj["updated_at"] = ts
             db.execute("UPDATE webhooks SET body = ? WHERE id = ?", (dumps(obj), dest_id))
             return obj
 
     def delete_destination(self, app_id, kind, dest_id):
-        """Delete a webhook or Pub/Sub channel."""
+        """Delete a webhook or Pub/Sub channel; 400 ``70000`` when unknown."""
         with self.store.tx() as db:
             self._destination_row(db, app_id, kind, dest_id)
             db.execute("DELETE FROM webhooks WHERE id = ?", (dest_id,))
+
+    def rotate_secret(self, app_id, dest_id):
+        """Give a webhook a new ``webhook_secret`` (the old one stops at once); return the object with it."""
+        with self.store.tx() as db:
+            obj = loads(self._destination_row(db, app_id, "webhook", dest_id)["body"])
+            secret = self._new_secret()
+            obj["updated_at"] = now()
+            db.execute("UPDATE webhooks SET body = ?, secret = ? WHERE id = ?", (dumps(obj), secret, dest_id))
+        return dict(obj, webhook_secret=secret)
+
+    def set_destination_status(self, dest_id, status):
+        """Set any status (``active``, ``failing``, ``failed``, ``pause``) without a challenge (``/_sim/`` only)."""
+        if status not in DESTINATION_STATUSES:
+            raise BadRequest(f"status must be one of {', '.join(DESTINATION_STATUSES)}")
+        with self.store.tx() as db:
+            row = db.execute("SELECT * FROM webhooks WHERE id = ?", (dest_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"destination {dest_id} not found")
+            obj = loads(row["body"])
+            if obj["status"] != status:
+                obj["status"], obj["status_updated_at"] = status, now()
+                db.execute("UPDATE webhooks SET body = ? WHERE id = ?", (dumps(obj), dest_id))
+        self._failures.pop(dest_id, None)
+        return obj
+
+    def delivery_targets(self, app_id, trigger):
+        """``[(webhook id, url, secret)]`` of the application's webhooks that get a ``trigger`` notification now.
+
+        Only ``active`` and ``failing`` webhooks subscribed to the trigger: a ``failed`` or ``pause``
+        destination gets nothing until it is re-activated.
+        """
+        with self.store.tx() as db:
+            rows = db.execute("SELECT id, body, secret FROM webhooks WHERE application_id = ? AND kind = 'webhook'"
+                              " ORDER BY created_at, rowid", (app_id,)).fetchall()
+        out = []
+        for row in rows:
+            obj = loads(row["body"])
+            if obj["status"] in DELIVERING_STATUSES and trigger in obj["trigger_types"] and row["secret"]:
+                out.append((row["id"], obj["webhook_url"], row["secret"]))
+        return out
+
+    def delivery_outcome(self, dest_id, ok):
+        """Status bookkeeping after a delivery: :data:`FAILING_AFTER` failures in a row make an ``active``
+        webhook ``failing``; a delivered notification makes a ``failing`` one ``active`` again."""
+        failures = 0 if ok else self._failures.get(dest_id, 0) + 1
+        self._failures[dest_id] = failures
+        with self.store.tx() as db:
+            row = db.execute("SELECT body FROM webhooks WHERE id = ?", (dest_id,)).fetchone()
+            if row is None:
+                return
+            obj = loads(row["body"])
+            new = obj["status"]
+            if ok and obj["status"] == "failing":
+                new = "active"
+            elif not ok and obj["status"] == "active" and failures >= FAILING_AFTER:
+                new = "failing"
+            if new != obj["status"]:
+                obj["status"], obj["status_updated_at"] = new, now()
+                db.execute("UPDATE webhooks SET body = ? WHERE id = ?", (dumps(obj), dest_id))
+
+    @staticmethod
+    def _check_test_body(body):
+        if not isinstance(body, dict):
+            raise BadRequest("request body must be a JSON object")
+        for key in ("trigger_type", "webhook_url"):
+            if not isinstance(body.get(key), str) or not body[key]:
+                raise BadRequest(f"{key} is required")
+        if body["trigger_type"] not in TEST_TRIGGERS:
+            raise BadRequest(f"unknown trigger_type {body['trigger_type']!r}")
+        unknown = set(body) - {"trigger_type", "webhook_url"}
+        if unknown:
+            raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+
+    def mock_payload(self, app_id, body):
+        """``POST /v3/webhooks/mock-payload``: an example notification of ``trigger_type`` (nothing is sent)."""
+        self._check_test_body(body)
+        return notification(body["trigger_type"], app_id, mock_object(body["trigger_type"]))
+
+    def send_test_event(self, app_id, body):
+        """``POST /v3/webhooks/send-test-event``: deliver a test notification signed with ``mock-webhook-secret``.
+
+        Returns ``("success" | "failed", log entry)``: ``success`` only when the endpoint acknowledged with a
+        2xx within the timeout. The URL rules of the challenge apply (400 ``70005`` when refused).
+        """
+        self._check_test_body(body)
+        url = body["webhook_url"]
+        try:
+            check_url(url, self.policy.allow_loopback)
+        except UrlRefused as exc:
+            raise NylasCodeError("70005", f"unable.verify.webhook_url : {exc}") from None
+        payload = notification(body["trigger_type"], app_id, mock_object(body["trigger_type"]))
+        status, error = deliver(url, TEST_EVENT_SECRET, payload, self.policy.timeout)
+        ok = error is None and status is not None and 200 <= status < 300
+        entry = {"webhook_id": None, "url": url, "type": body["trigger_type"], "id": payload["id"], "status": status,
+                 "ok": ok, "error": error if error else (None if ok else f"status is not ok, got {status}"),
+                 "test_event": True}
+        if self.notifier is not None:
+            self.notifier.record(entry)
+        return ("success" if ok else "failed"), entry
+
+    def _publish(self, app_id, trigger, obj):
+        if self.notifier is not None:
+            self.notifier.publish(app_id, trigger, obj)
+
+    @staticmethod
+    def _grant_notification(grant, reauthenticated=None):
+        obj = {"grant_id": grant["id"], "provider": grant["provider"], "scope": grant.get("scope", [])}
+        if grant.get("email"):
+            obj["email"] = grant["email"]
+        if reauthenticated is not None:
+            obj["reauthentication_flag"] = reauthenticated
+        return obj
+
+    def reauthenticate_grant(self, grant_id):
+        """Model a user re-authenticating a grant (``/_sim/`` only): ``grant_status`` becomes ``valid``,
+        ``grant.updated`` is delivered with ``reauthentication_flag: true``."""
+        with self.store.tx() as db:
+            row = db.execute("SELECT * FROM grants WHERE id = ?", (grant_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"grant {grant_id} not found")
+            db.execute("UPDATE grants SET grant_status = 'valid', updated_at = ? WHERE id = ?", (now(), grant_id))
+            grant = self._grant_object(db.execute("SELECT * FROM grants WHERE id = ?", (grant_id,)).fetchone())
+            app_id = row["application_id"]
+        self._publish(app_id, "grant.updated", self._grant_notification(grant, reauthenticated=True))
+        return grant
 
     # ------------------------------------------------------- migration tools
     def _v2_app_row(self, db, client_id):
@@ -699,15 +926,37 @@ class Backend:
             return "ews", {}, ["ews.messages", "ews.calendar", "ews.contacts"]
         return None, None, None
 
+    @staticmethod
+    def _connector_problem(db, app_id, provider):
+        """Why the application cannot authenticate ``provider`` accounts (``None`` when it can).
+
+        Clone and batch clone need "a working equivalent authentication connector for each provider
+        you use" (contract, clone and batch clone): a connector of the v3 provider, with its app
+        credentials (``client_id`` and ``client_secret``) for the OAuth providers (:data:`CREDENTIAL_PROVIDERS`).
+        """
+        row = db.execute("SELECT settings FROM connectors WHERE application_id = ? AND provider = ?",
+                         (app_id, provider)).fetchone()
+        if row is None:
+            return (f"no {provider} connector: the application needs a working {provider} authentication connector "
+                    "before accounts of that provider can be migrated")
+        if provider in CREDENTIAL_PROVIDERS:
+            settings = loads(row["settings"], {})
+            missing = [k for k in ("client_id", "client_secret") if not settings.get(k)]
+            if missing:
+                return (f"the {provider} connector has no {' and no '.join(missing)}: it cannot authenticate "
+                        f"{provider} accounts until its app credentials are set")
+        return None
+
     def _account_row(self, db, client_id, account_id):
         return db.execute("SELECT * FROM v2_accounts WHERE client_id = ? AND id = ?",
                           (client_id, account_id)).fetchone()
 
-    def _clone_in_tx(self, db, app_id, account, allow_invalid, clone_exchange):
+    def _clone_in_tx(self, db, app_id, account, allow_invalid, clone_exchange, created=None):
         """Clone one account inside an open transaction.
 
         Returns ``(grant_or_None, outcome, reason)``; an existing grant of the
         account is returned as is (outcome ``valid``/``placeholder`` after its status).
+        A new grant is appended to ``created`` (its ``grant.created`` notification is sent after commit).
         """
         existing = db.execute("SELECT * FROM grants WHERE application_id = ? AND account_id = ?",
                               (app_id, account["id"])).fetchone()
@@ -715,6 +964,10 @@ class Backend:
             outcome = "valid" if existing["grant_status"] == "valid" else "placeholder"
             return self._grant_object(existing), outcome, None
         outcome, provider, reason = clone_outcome(dict(account), allow_invalid, clone_exchange)
+        if outcome != "failed":
+            missing = self._connector_problem(db, app_id, provider)
+            if missing:
+                outcome, reason = "failed", missing
         ts = now()
         if outcome != "failed":
             db.execute(
@@ -729,7 +982,10 @@ class Backend:
             return None, outcome, reason
         row = db.execute("SELECT * FROM grants WHERE application_id = ? AND account_id = ?",
                          (app_id, account["id"])).fetchone()
-        return self._grant_object(row), outcome, reason
+        grant = self._grant_object(row)
+        if created is not None:
+            created.append(grant)
+        return grant, outcome, reason
 
     def clone_account(self, app_id, account_id, allow_invalid=True, clone_exchange=True):
         """Clone one v2 account into a grant (``POST .../grants/{account_id}/clone``).
@@ -743,7 +999,10 @@ class Backend:
             account = self._account_row(db, v2["client_id"], account_id)
             if account is None:
                 raise NotFound(f"account {account_id} not found in v2 application {v2['client_id']}")
-            grant, _outcome, reason = self._clone_in_tx(db, app_id, account, allow_invalid, clone_exchange)
+            created = []
+            grant, _outcome, reason = self._clone_in_tx(db, app_id, account, allow_invalid, clone_exchange, created)
+        for new in created:
+            self._publish(app_id, "grant.created", self._grant_notification(new))
         if grant is None:
             raise BadRequest(f"account {account_id} cannot be migrated: {reason}")
         return grant
@@ -862,8 +1121,8 @@ class Backend:
     def list_jobs(self, app_id, statuses=None, types=None, sort_by_completion=False):
         """Return the application's MigrationJob objects.
 
-        Newest first; with ``sort_by_completion`` finished jobs come first, most
-        recently finished first, then unfinished jobs newest first.
+        Newest first; with ``sort_by_completion`` the documented order: pending jobs, then running
+        ones, then finished ones (completed, failed, partial), most recently finished first.
         """
         for value, allowed, name in ((statuses, JOB_STATUSES, "status"), (types, JOB_TYPES, "type")):
             bad = [v for v in value or () if v not in allowed]
@@ -878,7 +1137,8 @@ class Backend:
             args.extend(types)
         order = "created_at DESC, rowid DESC"
         if sort_by_completion:
-            order = "completed_at IS NULL, completed_at DESC, " + order
+            order = ("CASE status WHEN 'pending' THEN 0 WHEN 'running' THEN 1 ELSE 2 END, completed_at DESC, "
+                     + order)
         with self.store.tx() as db:
             rows = db.execute(f"SELECT * FROM jobs WHERE {' AND '.join(where)} ORDER BY {order}", args).fetchall()
         return [self._job_object(r) for r in rows]
@@ -950,13 +1210,14 @@ class Backend:
                 (job["linked_job_id"], job["cursor"], budget)).fetchall()
             counts = {"valid": 0, "placeholder": 0, "failed": 0}
             cursor = job["cursor"]
+            created = []
             for rec in records:
                 if app["v2_application_id"] != rec["client_id"]:
                     outcome = "failed"
                 else:
                     _dummy, outcome, _dummy2 = self._clone_in_tx(
                         db, job["application_id"], rec,
-                        params.get("allow_invalid_grant_creation", True), params.get("clone_exchange", True))
+                        params.get("allow_invalid_grant_creation", True), params.get("clone_exchange", True), created)
                 counts[outcome] += 1
                 cursor = rec["pos"]
             if not records:
@@ -976,7 +1237,9 @@ class Backend:
             db.execute("UPDATE jobs SET cursor = ?, count_success = ?, count_warning = ?, count_failed = ?,"
                        " status = ?, updated_at = ?, completed_at = ? WHERE job_id = ?",
                        (cursor, success, warning, failed, status, ts, time.time() if done else None, job_id))
-            return len(records)
+        for grant in created:
+            self._publish(job["application_id"], "grant.created", self._grant_notification(grant))
+        return len(records)
 
     # ---------------------------------------------------------------- v2 API
     def v2_app_for_basic(self, client_id, username, password):

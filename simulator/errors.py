@@ -57,15 +57,19 @@ class MethodNotAllowed(SimError):
 
 
 class RateLimited(SimError):
-    """429: the application exceeded its per-second request budget."""
+    """429: the application exceeded its per-second request budget (Nylas's type ``nylas_rate_limit_exceeded``).
+
+    ``retry_after=None`` sends no ``Retry-After`` header (Nylas does not always send one).
+    """
 
     status = 429
-    error_type = "rate_limit_error"
+    error_type = "nylas_rate_limit_exceeded"
     default_message = "Too many requests"
 
     def __init__(self, message=None, retry_after=1):
-        super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
-        self.retry_after = max(1, int(retry_after))
+        self.retry_after = None if retry_after is None else max(1, int(retry_after))
+        headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+        super().__init__(message, headers=headers)
 
 
 class InternalError(SimError):
@@ -84,7 +88,7 @@ ERROR_TYPE_BY_STATUS = {
     404: "not_found_error",
     405: "invalid_request_error",
     409: "conflict",
-    429: "rate_limit_error",
+    429: "nylas_rate_limit_exceeded",
 }
 
 
@@ -93,3 +97,21 @@ def error_type_for_status(status):
     if status in ERROR_TYPE_BY_STATUS:
         return ERROR_TYPE_BY_STATUS[status]
     return "internal_error" if status >= 500 else "bad_request"
+
+
+class NylasCodeError(BadRequest):
+    """400 with one of Nylas's numeric error types (``"70000"``, ``"70005"``) and its ``code : detail`` message.
+
+    The contract's examples for webhooks and Pub/Sub channels: ``70005`` ``unable.verify.webhook_url :
+    status is not ok, got 404`` (create_400), ``70000`` ``destination.id.not.found : record not found``
+    (update_400, delete_400), ``invalid.input.format : topic is required`` (create_pubsub_400).
+    """
+
+    def __init__(self, error_type, message):
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def destination_not_found():
+    """The contract's answer for an unknown webhook or Pub/Sub channel id (400, type ``70000``)."""
+    return NylasCodeError("70000", "destination.id.not.found : record not found")

@@ -43,9 +43,12 @@ class SimulatorProcess:
     :param extra_args: more CLI arguments (e.g. ``("--rate-limit-migration", "0")``).
     :param env: extra environment variables.
     :param start_timeout: seconds to wait for the "serving on" line.
+    :param allow_loopback_webhooks: start with ``--allow-loopback-webhooks`` (rehearsals with a local receiver,
+        :class:`simulator.receiver.WebhookReceiver`).
     """
 
-    def __init__(self, region, seed=None, state=None, job_pace=None, extra_args=(), env=None, start_timeout=20):
+    def __init__(self, region, seed=None, state=None, job_pace=None, extra_args=(), env=None, start_timeout=20,
+                 allow_loopback_webhooks=False):
         self.region = region
         self.seed = str(seed) if seed else None
         if state is None:
@@ -55,6 +58,7 @@ class SimulatorProcess:
         self.state_path = str(state)
         self.job_pace = job_pace
         self.extra_args = tuple(str(a) for a in extra_args)
+        self.allow_loopback_webhooks = bool(allow_loopback_webhooks)
         self.env = dict(env or {})
         self.start_timeout = start_timeout
         self.proc = None
@@ -73,6 +77,8 @@ class SimulatorProcess:
             cmd += ["--seed", self.seed]
         if self.job_pace is not None:
             cmd += ["--job-pace", str(self.job_pace)]
+        if self.allow_loopback_webhooks and "--allow-loopback-webhooks" not in self.extra_args:
+            cmd.append("--allow-loopback-webhooks")
         return cmd + list(self.extra_args)
 
     def start(self, port=0):
@@ -210,6 +216,14 @@ class SimulatorProcess:
     def job_accounts(self, job_id):
         """``GET /_sim/jobs/<job_id>/accounts``: the account ids of a batch (either job id), in processing order."""
         return [r["account_id"] for r in self.admin("GET", f"jobs/{job_id}/accounts")["accounts"]]
+
+    def notifications(self):
+        """``GET /_sim/notifications``: challenges sent, deliveries made, counters, ``idle``."""
+        return self.admin("GET", "notifications")
+
+    def set_destination_status(self, dest_id, status):
+        """``POST /_sim/destinations/<id>/status``: any of active, failing, failed, pause (no challenge)."""
+        return self.admin("POST", f"destinations/{dest_id}/status", {"status": status})
 
     def set_pace(self, accounts_per_second):
         """``POST /_sim/pace``."""

@@ -93,11 +93,33 @@ def normalise_seed(raw):
             "branding": branding,
             "callback_uris": list(app.get("callback_uris") or []),
             "v2_application_id": app.get("v2_application_id"),
+            "connectors": _seed_list(app, "connectors", ("provider",)),
+            "webhooks": _seed_list(app, "webhooks", ("webhook_url", "trigger_types")),
+            "pubsub_channels": _seed_list(app, "pubsub_channels", ("topic", "trigger_types")),
         })
     ids = [a["id"] for app in v2_apps for a in app["accounts"]]
     if len(ids) != len(set(ids)):
         raise SeedError("account ids must be unique across the seed")
     return {"v2_applications": v2_apps, "v3_applications": v3_apps}
+
+
+#: Statuses a seeded webhook or Pub/Sub channel may have.
+SEED_DESTINATION_STATUSES = ("active", "failing", "failed", "pause")
+
+
+def _seed_list(app, key, required):
+    """The v3 application's ``connectors``, ``webhooks`` or ``pubsub_channels`` (a list of mappings)."""
+    items = app.get(key) or []
+    if not isinstance(items, list):
+        raise SeedError(f"v3 application {app['application_id']}: {key} must be a list")
+    for index, item in enumerate(items):
+        missing = [k for k in required if not isinstance(item, dict) or not item.get(k)]
+        if missing:
+            raise SeedError(f"v3 application {app['application_id']}: {key}[{index}] needs {', '.join(missing)}")
+        if item.get("status", "active") not in SEED_DESTINATION_STATUSES:
+            raise SeedError(f"v3 application {app['application_id']}: {key}[{index}].status must be one of "
+                            f"{', '.join(SEED_DESTINATION_STATUSES)}")
+    return [dict(item) for item in items]
 
 
 def _account_id(rng):

@@ -32,8 +32,22 @@ def link_headers(key=ACME_KEY, v2=ACME_V2, suffix=""):
     return {**bearer(key), "BasicV2": basic_v2(*v2, suffix=suffix)}
 
 
-def small_seed(accounts, region="us", v3_region=None, extra_v2=(), extra_v3=()):
-    """A seed with one pair ``app-test``/``v2-test`` (key ``key-test``) holding ``accounts``."""
+#: Connectors that can authenticate every v3 provider the outcome table produces (clone and batch clone
+#: need one per provider: simulator/README.md, "Connector prerequisites").
+WORKING_CONNECTORS = [
+    {"provider": "google", "settings": {"client_id": "gid", "client_secret": "gsecret"}},
+    {"provider": "microsoft", "settings": {"client_id": "mid", "client_secret": "msecret", "tenant": "common"}},
+    {"provider": "imap"}, {"provider": "icloud"}, {"provider": "ews", "settings": {}},
+    {"provider": "virtual-calendar"},
+]
+
+
+def small_seed(accounts, region="us", v3_region=None, extra_v2=(), extra_v3=(), connectors=WORKING_CONNECTORS,
+               webhooks=()):
+    """A seed with one pair ``app-test``/``v2-test`` (key ``key-test``) holding ``accounts``.
+
+    The v3 application has ``connectors`` (default: one working connector per v3 provider) and ``webhooks``.
+    """
     return {
         "v2_applications": [{
             "client_id": "v2-test", "client_secret": "secret-test", "region": region,
@@ -48,6 +62,7 @@ def small_seed(accounts, region="us", v3_region=None, extra_v2=(), extra_v3=()):
         "v3_applications": [{
             "application_id": "app-test", "region": v3_region or region, "api_key": "key-test",
             "environment": "production", "branding": {"name": "Test"},
+            "connectors": [dict(c) for c in connectors or ()], "webhooks": [dict(w) for w in webhooks],
         }, *extra_v3],
     }
 

@@ -90,11 +90,11 @@ def test_fault_default_body_is_nylas_envelope(make_api):
     api.client.post("/_sim/faults", json={"path": "/v3/*", "status": 429, "retry_after": 2, "times": 1})
     resp = api.get("/v3/grants")
     assert resp.status_code == 429 and resp.headers["Retry-After"] == "2"
-    assert resp.get_json()["error"]["type"] == "rate_limit_error"
+    assert resp.get_json()["error"]["type"] == "nylas_rate_limit_exceeded"
 
 
 # ------------------------------------------------------------------ request log
-def test_request_log_redacts_credentials(make_api):
+def test_request_log_redacts_credentials(make_api, receiver):
     api = make_api()
     secrets = [ACME_KEY, ACME_V2[1], link_headers()["BasicV2"], "hook-secret-value", "connector-secret-value"]
     api.post(LINK, headers=link_headers())
@@ -102,7 +102,7 @@ def test_request_log_redacts_credentials(make_api):
     settings = {"client_id": "c", "client_secret": "connector-secret-value"}
     api.post("/v3/connectors", json={"provider": "google", "settings": settings})
     created = api.post("/v3/webhooks", json={"trigger_types": ["grant.created"],
-                                             "webhook_url": "https://hooks.example.com/x"}).get_json()["data"]
+                                             "webhook_url": receiver.url_for("/x")}).get_json()["data"]
     secrets.append(created["webhook_secret"])
     api.get("/v3/grants?api_key=hook-secret-value&limit=5")
     api.get("/a/v2-us-acme", key="", headers={"Authorization": "Basic " + link_headers()["BasicV2"]})
@@ -119,13 +119,13 @@ def test_request_log_redacts_credentials(make_api):
     assert {"method", "path", "query", "status", "application_id", "time", "request_id", "seq"} <= set(entries[0])
 
 
-def test_request_log_since_and_filters_and_admin_not_logged(make_api):
+def test_request_log_since_and_filters_and_admin_not_logged(make_api, receiver):
     api = make_api()
     api.get("/v3/applications")
     first = api.client.get("/_sim/requests").get_json()
     assert len(first["requests"]) == 1
     api.client.get("/_sim/state")
-    api.post("/v3/webhooks", json={"trigger_types": ["grant.created"], "webhook_url": "https://h.example.com"})
+    api.post("/v3/webhooks", json={"trigger_types": ["grant.created"], "webhook_url": receiver.url_for("/h")})
     api.get("/v3/grants")
     later = api.client.get(f"/_sim/requests?since={first['last_seq']}").get_json()["requests"]
     assert [e["path"] for e in later] == ["/v3/webhooks", "/v3/grants"]
@@ -137,14 +137,14 @@ def test_request_log_since_and_filters_and_admin_not_logged(make_api):
 
 
 # ------------------------------------------------------------------ reset, state, pace, health
-def test_reset_state_and_pace(make_api):
+def test_reset_state_and_pace(make_api, receiver):
     api = make_api()
     api.post(LINK, headers=link_headers())
     api.post("/v3/migration-tools/import-v2-app")
     acc = api.get("/a/v2-us-acme/accounts?limit=1", key="",
                   headers={"Authorization": "Basic " + _b64(f"{ACME_V2[1]}:")}).get_json()[0]
     api.post(f"/v3/migration-tools/grants/{acc['id']}/clone")
-    api.post("/v3/webhooks", json={"trigger_types": ["grant.created"], "webhook_url": "https://h.example.com"})
+    api.post("/v3/webhooks", json={"trigger_types": ["grant.created"], "webhook_url": receiver.url_for("/h")})
     state = api.client.get("/_sim/state").get_json()
     acme = state["applications"]["app-us-acme"]
     assert state["links"] == {"app-us-acme": "v2-us-acme"}
@@ -179,7 +179,7 @@ def test_rate_limit_per_application_and_bucket(make_api):
     assert [r.status_code for r in codes[:20]] == [200] * 20
     assert limited, "the 21st request in the same second must be limited"
     body = limited[0].get_json()
-    assert body["error"]["type"] == "rate_limit_error" and body["request_id"]
+    assert body["error"]["type"] == "nylas_rate_limit_exceeded" and body["request_id"]
     assert int(limited[0].headers["Retry-After"]) >= 1
     # another application is not limited; other API of the same application neither
     assert api.get(JOBS, key=GLOBEX_KEY).status_code == 200

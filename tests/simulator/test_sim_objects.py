@@ -54,11 +54,12 @@ def test_connectors_crud(make_api):
     assert api.get("/v3/connectors", key=GLOBEX_KEY).get_json()["data"] == []
 
 
-def test_webhooks_crud_secret_only_on_create(make_api):
+def test_webhooks_crud_secret_only_on_create(make_api, receiver):
     api = make_api()
     resp = api.post("/v3/webhooks", json={"trigger_types": ["grant.created", "message.created"],
-                                          "webhook_url": "https://hooks.example.com/v3", "description": "d"})
+                                          "webhook_url": receiver.url_for("/v3"), "description": "d"})
     assert resp.status_code == 200
+    assert receiver.stats()["paths"]["/v3"]["challenges_answered"] == 1
     created = resp.get_json()["data"]
     secret = created["webhook_secret"]
     assert secret and created["status"] == "active"
@@ -72,26 +73,28 @@ def test_webhooks_crud_secret_only_on_create(make_api):
     updated = api.put(f"/v3/webhooks/{hook_id}", json={"trigger_types": ["grant.deleted"], "status": "pause"})
     assert updated.status_code == 200
     assert updated.get_json()["data"]["status"] == "pause"
-    assert api.post("/v3/webhooks", json={"trigger_types": ["nope"], "webhook_url": "https://x.example.com"}
+    assert api.post("/v3/webhooks", json={"trigger_types": ["nope"], "webhook_url": receiver.url_for("/x")}
                     ).status_code == 400
     assert api.post("/v3/webhooks", json={"trigger_types": ["grant.created"]}).status_code == 400
     deleted = api.delete(f"/v3/webhooks/{hook_id}")
     assert deleted.get_json()["data"] == {"status": "success"}
-    assert api.get(f"/v3/webhooks/{hook_id}").status_code == 404
+    gone = api.get(f"/v3/webhooks/{hook_id}")
+    assert gone.status_code == 400 and gone.get_json()["error"] == {
+        "type": "70000", "message": "destination.id.not.found : record not found"}
 
 
 def test_pubsub_crud(make_api):
     api = make_api()
     resp = api.post("/v3/channels/pubsub", json={"trigger_types": ["grant.created"],
-                                                 "topic": "projects/p/topics/t"})
+                                                 "topic": "projects/p/topics/nylas-t"})
     assert resp.status_code == 200
     channel = resp.get_json()["data"]
-    assert channel["topic"] == "projects/p/topics/t" and "webhook_secret" not in channel
+    assert channel["topic"] == "projects/p/topics/nylas-t" and "webhook_secret" not in channel
     assert [c["id"] for c in api.get("/v3/channels/pubsub").get_json()["data"]] == [channel["id"]]
     assert api.put(f"/v3/channels/pubsub/{channel['id']}", json={"description": "x"}).get_json()["data"][
         "description"] == "x"
     assert api.delete(f"/v3/channels/pubsub/{channel['id']}").status_code == 200
-    assert api.get(f"/v3/channels/pubsub/{channel['id']}").status_code == 404
+    assert api.get(f"/v3/channels/pubsub/{channel['id']}").get_json()["error"]["type"] == "70000"
 
 
 def test_import_needs_link(make_api):

@@ -58,6 +58,7 @@ def test_existing_state_is_not_reseeded(sim_factory):
     acme = bearer("nyk_sim_us_acme_DEMO_NOT_A_REAL_KEY")
     headers = {**acme, "BasicV2": link_headers(v2=("v2-us-acme", "sim-v2-secret-us-acme-DEMO"))["BasicV2"]}
     assert requests.post(sim.url + LINK, headers=headers, timeout=10).ok
+    assert requests.post(sim.url + "/v3/migration-tools/import-v2-app", headers=acme, timeout=10).ok  # connectors
     grant = requests.post(sim.url + "/v3/migration-tools/grants/" + first_account(sim) + "/clone",
                           headers=acme, timeout=10).json()["data"]
     sim.restart()

@@ -22,12 +22,26 @@ def add(api, **rule):
 def start_batch(api, limit):
     """Link acme's applications, then run a batch clone of ``limit`` accounts to its end."""
     assert api.post("/v3/migration-tools/link-v2v3-apps", headers=link_headers()).status_code == 200
+    assert api.post("/v3/migration-tools/import-v2-app").status_code == 200  # the connectors clones need
+    assert api.patch("/v3/connectors/microsoft", json={"settings": {
+        "client_id": "azure-app", "client_secret": "azure-secret-NOT-REAL", "tenant": "common"}}).status_code == 200
     assert api.post("/v3/migration-tools/snapshot-batch-clone", json={"limit": limit}).status_code == 200
     wait_jobs_done(api)
 
 
-def create_webhook(api, url="https://hooks.example.com/rw"):
-    return api.post("/v3/webhooks", json={"trigger_types": ["grant.created"], "webhook_url": url})
+@pytest.fixture(autouse=True)
+def hooks(receiver):
+    """Every test here may create webhooks: they point at the receiver."""
+    HOOK["url"] = receiver.url_for("/rw")
+    yield receiver
+    HOOK["url"] = None
+
+
+HOOK = {"url": None}
+
+
+def create_webhook(api):
+    return api.post("/v3/webhooks", json={"trigger_types": ["grant.created"], "webhook_url": HOOK["url"]})
 
 
 def test_drop_null_and_set_a_key(make_api):
@@ -61,7 +75,7 @@ def test_empty_html_truncate_and_pad(make_api):
     resp = create_webhook(api)
     assert resp.status_code == 200 and resp.get_data() == b""
     # the write happened: the webhook is there
-    assert [w["webhook_url"] for w in api.get("/v3/webhooks").get_json()["data"]] == ["https://hooks.example.com/rw"]
+    assert [w["webhook_url"] for w in api.get("/v3/webhooks").get_json()["data"]] == [HOOK["url"]]
     add(api, method="GET", path="/v3/webhooks", rewrite={"op": "html"}, times=1)
     resp = api.get("/v3/webhooks")
     assert resp.status_code == 200 and resp.content_type.startswith("text/html")
