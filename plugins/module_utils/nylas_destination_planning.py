@@ -59,6 +59,12 @@ NOT_FOUND_TYPE = "70000"
 #: How long Nylas waits for the endpoint's answer to the challenge, in seconds (Nylas notifications docs).
 CHALLENGE_TIMEOUT = 10
 
+#: The Google Cloud Pub/Sub topic name Nylas publishes to (contract: ``projects/your-project-id/topics/your-topic-id``).
+#: The project id is any segment without ``/`` or spaces (domain-scoped ids such as ``example.com:p`` exist);
+#: topic ids start with a letter, are 3-255 characters of letters, digits and ``-_.~+%`` (Google Cloud
+#: Pub/Sub resource names), and never start with ``goog``.
+_PUBSUB_TOPIC = re.compile(r"^projects/([^/\s]+)/topics/([A-Za-z][A-Za-z0-9._~+%-]{2,254})$")
+
 _CHALLENGE_PREFIX = "unable.verify.webhook_url"
 _GOT_STATUS = re.compile(r"\bgot (\d{3})\b")
 
@@ -98,6 +104,18 @@ def needs_reactivation(destination):
     """
     status = (destination or {}).get("status")
     return status is not None and status != ACTIVE_STATUS
+
+
+def pubsub_topic_problem(topic):
+    """What is wrong with a Pub/Sub ``topic`` name, or None when it is ``projects/<project>/topics/<topic>`` (pure)."""
+    text = str(topic or "")
+    match = _PUBSUB_TOPIC.match(text)
+    if match is None:
+        return ("the topic must be the full Google Cloud Pub/Sub name projects/<project>/topics/<topic> (a topic id "
+                "of 3 to 255 letters, digits or -_.~+%% starting with a letter), got %r" % text)
+    if match.group(2).lower().startswith("goog"):
+        return "a Pub/Sub topic id may not start with 'goog', got %r" % text
+    return None
 
 
 def challenge_note(kind, url):

@@ -34,7 +34,14 @@ options:
     description:
       - The Google Cloud Pub/Sub topic Nylas publishes to, for example
         V(projects/my-project/topics/nylas-notifications); it identifies the channel (exact match).
-      - Nylas must be allowed to publish to the topic (a Google Cloud IAM grant).
+      - The full Pub/Sub name C(projects/<project>/topics/<topic>) (contract). Any other form fails before any
+        request. Checked only for O(state=present); V(absent) deletes whatever channel has the topic.
+      - B(Before the channel is created), the topic must let Nylas publish to it - grant Nylas's service account
+        the Pub/Sub Publisher role (C(roles/pubsub.publisher)) on the topic, for example with
+        C(gcloud pubsub topics add-iam-policy-binding <topic> --member=serviceAccount:<Nylas service account>
+        --role=roles/pubsub.publisher). The service account to grant is named in Nylas's guide "Using a Pub/Sub
+        notification channel" (U(https://developer.nylas.com/docs/v3/notifications/pubsub-channel/)); Nylas cannot
+        deliver to a topic without that grant, and the API does not check it when the channel is created.
     type: str
     required: true
   state:
@@ -234,6 +241,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_
     run_destination,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import pubsub_topic_problem
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import (
     create_pubsub_channel_request,
     delete_pubsub_channel_request,
@@ -257,6 +265,9 @@ def run_module():
     """Read the Pub/Sub channels, plan, and (not in check mode) create, update or delete the one of the topic."""
     module = NylasModule(argument_spec=argument_spec(), supports_check_mode=True,
                          required_if=[("state", "present", ["trigger_types"])])
+    problem = pubsub_topic_problem(module.params["topic"]) if module.params["state"] == "present" else None
+    if problem:
+        module.fail_json(msg="Invalid Pub/Sub topic: %s" % problem, changed=False)
     client = module.client
     api = DestinationApi("pubsub", "Pub/Sub channel", "topic", "the Pub/Sub channel of %s",
                          client.list_pubsub_channels, client.create_pubsub_channel, client.update_pubsub_channel,

@@ -13,6 +13,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_
     find_destinations,
     needs_reactivation,
     plan_destination,
+    pubsub_topic_problem,
     strip_destination_secrets,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import plan_diff
@@ -178,3 +179,20 @@ def test_challenge_failure_without_a_status_and_other_errors():
 ])
 def test_destination_gone(status, error_type, message, gone):
     assert destination_gone(status, error_type, message) is gone
+
+
+@pytest.mark.parametrize("topic, problem", [
+    ("projects/acme-prod/topics/nylas-notifications", None),
+    ("projects/example.com:acme/topics/nylas_v3.events", None),
+    ("nylas-notifications", "projects/<project>/topics/<topic>"),
+    ("projects/acme/subscriptions/nylas", "projects/<project>/topics/<topic>"),
+    ("projects/acme/topics/ab", "projects/<project>/topics/<topic>"),
+    ("projects/acme/topics/1abc", "projects/<project>/topics/<topic>"),
+    ("projects//topics/nylas", "projects/<project>/topics/<topic>"),
+    ("projects/acme/topics/nylas/extra", "projects/<project>/topics/<topic>"),
+    ("projects/acme/topics/google-events", "may not start with 'goog'"),
+    (None, "projects/<project>/topics/<topic>"),
+])
+def test_pubsub_topic_problem(topic, problem):
+    found = pubsub_topic_problem(topic)
+    assert (found is None) if problem is None else (problem in found)
