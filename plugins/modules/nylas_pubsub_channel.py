@@ -21,7 +21,7 @@ description:
     only what differs. O(trigger_types) and O(notification_email_addresses) are compared as sets
     (order and repeats never make a change); options not given are not managed; fields the server
     adds (C(id), timestamps) are ignored.
-  - A channel whose C(status) is not C(active) (C(failing), C(failed) or C(pause)) is drift: the module
+  - A channel whose C(status) is not C(active) (C(failing), C(failed) or C(pause)) is drift, and the module
     re-activates it (C(PUT /v3/channels/pubsub/{id}) with C(status=active)); check mode and C(--diff) show it.
   - Deleting a channel someone else deleted meanwhile (HTTP 404, or the contract's HTTP 400 of type
     C(70000), C(record not found)) is not a failure; the module warns.
@@ -36,7 +36,7 @@ options:
         V(projects/my-project/topics/nylas-notifications); it identifies the channel (exact match).
       - The full Pub/Sub name C(projects/<project>/topics/<topic>) (contract). Any other form fails before any
         request. Checked only for O(state=present); V(absent) deletes whatever channel has the topic.
-      - B(Before the channel is created), the topic must let Nylas publish to it - grant Nylas's service account
+      - B(Before the channel is created), the topic must let Nylas publish to it. Grant Nylas's service account
         the Pub/Sub Publisher role (C(roles/pubsub.publisher)) on the topic, for example with
         C(gcloud pubsub topics add-iam-policy-binding <topic> --member=serviceAccount:<Nylas service account>
         --role=roles/pubsub.publisher). The service account to grant is named in Nylas's guide "Using a Pub/Sub

@@ -20,11 +20,11 @@ description:
     only what differs. O(trigger_types) and O(notification_email_addresses) are compared as sets
     (order and repeats never make a change); options not given are not managed; fields the server
     adds (C(id), timestamps) are ignored.
-  - A destination whose C(status) is not C(active) (C(failing), C(failed) or C(pause)) is drift: Nylas sends
+  - A destination whose C(status) is not C(active) (C(failing), C(failed) or C(pause)) is drift, as Nylas sends
     a failed or paused destination nothing. The module re-activates it (C(PUT /v3/webhooks/{id}) with
     C(status=active)); check mode and C(--diff) show that change.
   - B(The endpoint must be live before the run.) Creating a webhook and re-activating one make Nylas verify
-    the URL first, by sending C(GET <webhook_url>?challenge=<value>); the endpoint must answer 200 with
+    the URL first by sending C(GET <webhook_url>?challenge=<value>); the endpoint must answer 200 with
     exactly C(<value>) within 10 seconds. Otherwise Nylas refuses the write (HTTP 400, type C(70005)), and
     the module fails naming the URL, what the endpoint answered and the request id. Check mode makes no
     request to the endpoint; its result says which writes need it (RV(notes)).
