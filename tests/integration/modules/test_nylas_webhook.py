@@ -4,7 +4,8 @@
 
 The simulator verifies each new webhook URL as Nylas does (``GET <url>?challenge=``): the destinations point
 at a local receiver (``simulator/receiver.py``) that answers the challenge, and the simulator runs with
-``--allow-loopback-webhooks`` (a rehearsal option; Nylas itself needs public HTTPS). The webhook secrets the simulator issued are read from its SQLite state file, so that every output
+``--allow-loopback-webhooks`` (a rehearsal option; Nylas itself needs public HTTPS).
+The webhook secrets the simulator issued are read from its SQLite state file, so that every output
 can be searched for them.
 """
 
