@@ -9,6 +9,13 @@ ignored. Connector secrets (``client_secret`` and other secret-named settings) a
 never returns them, so they cannot be compared. They count as a change only when the connector is
 created or ``update_secrets`` is set; every diff and predicted object shows them as ``********``.
 
+``PATCH /v3/connectors/{provider}`` replaces the nested ``settings`` object with the one sent (contract:
+"Nylas replaces all data in the nested object with the information included in your request"). A
+settings update therefore sends the whole object: the current non-secret settings not managed here, the
+wanted ones, and every secret the provider needs (:data:`REQUIRED_SECRET_SETTINGS`, plus any secret key the
+current settings show). A secret that is not given would be dropped by Nylas, so such an update is refused
+(:class:`PlanningError` naming it) before any write. The prediction is the replacement, not a merge.
+
 ``plan_connector`` returns a dict: ``action`` (``create`` / ``update`` / ``delete`` / ``none``),
 ``changed`` (bool), ``changed_fields`` (sorted names), ``body`` (the request body, or ``None``),
 ``before`` / ``after`` (comparable views, secrets masked, for the diff) and ``predicted`` (the object
@@ -31,6 +38,15 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors impor
 
 #: The connector providers the contract knows (``ConnectorObject.provider``).
 CONNECTOR_PROVIDERS = ("google", "microsoft", "imap", "icloud", "yahoo", "virtual-calendar", "ews", "zoom", "nylas")
+
+#: The secret settings each provider's connector needs (contract: ``create_connector`` request schemas,
+#: ``settings.required``: Google, Microsoft, Yahoo and Zoom need ``client_id`` and ``client_secret``).
+REQUIRED_SECRET_SETTINGS = {
+    "google": ("client_secret",),
+    "microsoft": ("client_secret",),
+    "yahoo": ("client_secret",),
+    "zoom": ("client_secret",),
+}
 
 #: Name endings that make a connector settings key a write-only secret (besides ``SECRET_KEYS``).
 _SECRET_SUFFIXES = ("_secret", "_password", "_token", "_private_key")
@@ -73,6 +89,35 @@ def _split_settings(settings):
     return plain, secret
 
 
+def missing_secret_settings(provider, current_settings, secret):
+    """The secret settings a replacing ``settings`` PATCH would drop: needed or present, and not given (pure).
+
+    Args:
+        provider: the connector's provider (:data:`REQUIRED_SECRET_SETTINGS`).
+        current_settings: the connector's settings as Nylas returns them (secret keys, if shown, count).
+        secret: the secret settings the run gives (non-``None`` values).
+
+    Returns:
+        The sorted names of the secrets missing from ``secret``.
+    """
+    needed = set(REQUIRED_SECRET_SETTINGS.get(provider, ()))
+    needed.update(k for k in (current_settings or {}) if is_secret_setting(k))
+    return sorted(k for k in needed if secret.get(k) in (None, ""))
+
+
+def replacement_settings(current_settings, plain, secret):
+    """The whole ``settings`` object a PATCH sends: current non-secret keys, then the wanted ones (pure).
+
+    Secret keys of ``current_settings`` (masked or absent in Nylas's answers) are never copied: only the
+    given ``secret`` values are sent.
+    """
+    out = {k: copy.deepcopy(v) for k, v in (current_settings or {}).items()
+           if not is_secret_setting(k) and v is not None}
+    out.update(copy.deepcopy(plain))
+    out.update(copy.deepcopy(secret))
+    return out
+
+
 def _connector_view(connector):
     """The comparable view of a connector: provider, masked settings, scope as a sorted set."""
     if connector is None:
@@ -96,12 +141,14 @@ def plan_connector(current, provider, settings=None, scope=None, state="present"
 
     Returns:
         The plan dict described in the module docstring. ``body`` is the ``POST /v3/connectors`` body
-        for ``create`` and the ``PATCH /v3/connectors/{provider}`` body for ``update``: it holds the
-        wanted settings only when a settings key differs or ``update_secrets`` sends a secret, and then
-        also the secret values given; ``scope`` only when it differs.
+        for ``create`` and the ``PATCH /v3/connectors/{provider}`` body for ``update``: it holds
+        ``settings`` only when a settings key differs or ``update_secrets`` sends a secret, and then the
+        whole replacing object (:func:`replacement_settings`); ``scope`` only when it differs.
+        ``predicted["settings"]`` is that replacement, masked.
 
     Raises:
-        PlanningError: unknown ``provider`` or ``state``.
+        PlanningError: unknown ``provider`` or ``state``; a settings update that would drop a secret
+            (:func:`missing_secret_settings`), naming it.
     """
     if provider not in CONNECTOR_PROVIDERS:
         raise PlanningError("Unknown connector provider %r; expected one of %s"
@@ -141,8 +188,16 @@ def plan_connector(current, provider, settings=None, scope=None, state="present"
     settings_differ = bool(differs(current_settings, plain))
     send_secrets = bool(secret) and update_secrets
     if settings_differ or send_secrets:
+        missing = missing_secret_settings(provider, current_settings, secret)
+        if missing:
+            raise PlanningError(
+                "Refusing to update the settings of the %s connector without %s: Nylas replaces the whole settings "
+                "object on PATCH, so the connector would lose %s and every OAuth and clone of %s accounts would "
+                "break. Give settings.%s (from the vault or the credentials file) with the change"
+                % (provider, ", ".join(missing), "it" if len(missing) == 1 else "them", provider,
+                   ", settings.".join(missing)))
         changed_fields.append("settings")
-        body["settings"] = dict(plain, **secret)
+        body["settings"] = replacement_settings(current_settings, plain, secret)
     if wanted_scope is not None and differs(with_empty_defaults(current, {"scope": wanted_scope}),
                                             {"scope": wanted_scope}, SET_KEYS):
         changed_fields.append("scope")
@@ -152,9 +207,7 @@ def plan_connector(current, provider, settings=None, scope=None, state="present"
 
     predicted = mask_connector(current)
     if "settings" in body:
-        merged = dict(current_settings)
-        merged.update(body["settings"])
-        predicted["settings"] = mask_settings(merged)
+        predicted["settings"] = mask_settings(body["settings"])  # the replacement, not a merge
     if "scope" in body:
         predicted["scope"] = wanted_scope
     plan.update(action="update", changed=True, changed_fields=changed_fields, body=body,

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import (
     DESTINATION_FIELDS,
+    challenge_failure,
     find_destinations,
     plan_destination,
     strip_destination_secrets,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import plan_diff
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import PlanningError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasAPIError, PlanningError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import planned_request
 
 
@@ -78,8 +79,11 @@ def run_destination(module, api, key, result_key, on_created=None):
     Returns:
         A dict with ``changed``, ``result_key`` (the destination after the task, secrets stripped, or the
         prediction in check mode; None when absent), ``planned_requests`` (check mode: the writes it
-        would send, also under ``diff.after``) and ``diff``. Fails the module (with the API's error
-        fields and the destination as it was) on any Nylas error or ambiguous plan.
+        would send, also under ``diff.after``), ``notes`` (what must hold for the write: a live endpoint
+        answering Nylas's challenge, a re-activation; also under ``diff.after`` in check mode) and
+        ``diff``. Fails the module (with the API's error fields and the destination as it was) on any
+        Nylas error or ambiguous plan; a webhook URL that failed Nylas's verification fails with
+        :func:`challenge_failure`'s explanation.
     """
     params = module.params
     current = module.call(api.list_all, msg="Failed to list the %ss" % api.noun, name_endpoint=True, changed=False)
@@ -92,18 +96,20 @@ def run_destination(module, api, key, result_key, on_created=None):
         module.fail_json(msg=str(e), changed=False, **{result_key: before})
 
     result = {"changed": plan["changed"], result_key: plan["predicted"], "diff": plan_diff(plan),
-              "planned_requests": []}
+              "planned_requests": [], "notes": list(plan["notes"])}
     if not plan["changed"]:
         return result
     if module.check_mode:
         result["planned_requests"] = planned_requests(api, plan)
         if result["planned_requests"]:
             result["diff"]["after"]["planned_requests"] = result["planned_requests"]
+        if result["notes"]:
+            result["diff"]["after"]["notes"] = result["notes"]
         return result
     partial = {"msg": "Failed to %s %s" % (plan["action"], api.label % key), "changed": False, result_key: before}
     if plan["action"] == "create":
         result[result_key] = module.settle_write(
-            lambda: _create(api, plan["body"], result, on_created),
+            lambda: _verified(module, api, key, partial, _create, api, plan["body"], result, on_created),
             lambda: _reread(api, key),
             lambda _current: True,  # the one destination of this key now is the one created
             lambda e: "Creating the %s failed (%s) but one with this %s now exists; treating it as created"
@@ -112,7 +118,8 @@ def run_destination(module, api, key, result_key, on_created=None):
             **partial
         )
     elif plan["action"] == "update":
-        result[result_key] = strip_destination_secrets(module.call(api.update, plan["id"], plan["body"], **partial))
+        result[result_key] = strip_destination_secrets(
+            module.call(_verified, module, api, key, partial, api.update, plan["id"], plan["body"], **partial))
     else:
         deleted = [
             module.delete_if_present(lambda i=destination_id: api.delete(i),
@@ -123,6 +130,27 @@ def run_destination(module, api, key, result_key, on_created=None):
         result["changed"] = any(deleted)
         result[result_key] = None
     return result
+
+
+def _verified(module, api, key, partial, write, *args):
+    """Return ``write(*args)``; a webhook write refused because ``key`` failed Nylas's challenge fails the module.
+
+    The failure's message is :func:`challenge_failure`'s (the URL, what the endpoint answered), followed by
+    the API error (Nylas's words, ``request_id``); its fields are the error's (``status``, ``error_type``,
+    ``request_id``...) and ``partial``'s. Any other error is raised to the caller.
+    """
+    try:
+        return write(*args)
+    except NylasAPIError as e:
+        explained = None
+        if api.kind == "webhook" and not e.outcome_unknown:
+            explained = challenge_failure(key, e.status, e.error_type, e.message)
+        if explained is None:
+            raise
+        failure = dict(partial)
+        failure.pop("msg", None)
+        module.fail_from_error(e, msg=explained, **failure)
+        raise  # fail_from_error exits; reached only when a test replaces it
 
 
 def _create(api, body, result, on_created):

@@ -25,8 +25,8 @@ Two more shapes recur in the modules and live here once:
   :mod:`nylas_settle` (re-read with back-off for ``settle_time`` seconds, re-send once only when a
   re-read after that time still shows no write, otherwise report the outcome as unknown); worker
   threads use :func:`nylas_settle.settle`, the part without Ansible;
-- a delete that answers 404 means someone else deleted it meanwhile (:meth:`NylasModule.delete_if_present`,
-  decision :func:`already_gone`).
+- a delete that answers 404 (or the contract's 400 type ``70000`` "not found") means someone else
+  deleted it meanwhile (:meth:`NylasModule.delete_if_present`, decision :func:`already_gone`).
 
 In check mode ``client`` is read-only: a write that a module would attempt by mistake raises
 ``NylasCheckModeError`` before reaching the network, and ends the run as a failure.
@@ -54,6 +54,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_client impor
     NylasV3Client,
     build_basic_v2,
 )
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import destination_gone
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_paging import DEFAULT_MAX_PAGES
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_settle import (
     DEFAULT_SETTLE_TIME,
@@ -110,8 +111,13 @@ def endpoint_of(error):
 
 
 def already_gone(error):
-    """Whether a delete's error means the object is not there (HTTP 404): someone else deleted it (pure)."""
-    return isinstance(error, NylasAPIError) and error.status == 404
+    """Whether a delete's error means the object is not there: someone else deleted it (pure).
+
+    HTTP 404, or the contract's HTTP 400 of type ``70000`` saying the record was not found (the answer of
+    ``DELETE /v3/webhooks/{id}`` and ``/v3/channels/pubsub/{id}`` for an unknown id), as
+    :func:`nylas_destination_planning.destination_gone` decides.
+    """
+    return isinstance(error, NylasAPIError) and destination_gone(error.status, error.error_type, error.message)
 
 
 class NylasModule:
@@ -373,7 +379,7 @@ class NylasModule:
         self.fail_from_error(result.error, msg=msg, **partial)
 
     def delete_if_present(self, delete, warning, msg=None, **partial):
-        """Call ``delete()``; return True when it deleted, False (with ``warning``) on a 404 (already gone).
+        """Call ``delete()``; return True when it deleted, False (with ``warning``) when :func:`already_gone`.
 
         Any other ``NylasError`` fails the module with ``msg`` and the ``partial`` results.
         """

@@ -285,7 +285,37 @@ def _tally_status_counts(total, counts):
             total[status] = total.get(status, 0) + value
 
 
-def build_report(documents, run_id=None, generated_at=None, missing=None):
+def gates_of(run_summary):
+    """The go/no-go gate of each pair of a ``playbooks/migrate.yml`` run summary (``summary.json``) (pure).
+
+    Args:
+        run_summary: the run summary (``application_pairs``: each with ``application_pair``, ``region`` and
+            ``gate``, the result of ``nylas_migration_gate``), or None.
+
+    Returns:
+        One entry per pair whose gate ran, sorted by region and pair: ``pair``, ``region``, ``verdict``
+        (``go`` / ``no-go`` / ``unknown``), ``failed_checks``, ``reason`` and ``checks`` (``name``,
+        ``verdict``, ``reason`` each); ``[]`` without a run summary.
+    """
+    pairs = (run_summary or {}).get("application_pairs") if isinstance(run_summary, dict) else None
+    gates = []
+    for pair in pairs or []:
+        gate = pair.get("gate") if isinstance(pair, dict) else None
+        if not isinstance(gate, dict) or not gate.get("verdict"):
+            continue
+        gates.append({
+            "pair": pair.get("application_pair"),
+            "region": pair.get("region"),
+            "verdict": gate.get("verdict"),
+            "failed_checks": list(gate.get("failed_checks") or []),
+            "reason": gate.get("reason"),
+            "checks": [{"name": c.get("name"), "verdict": c.get("verdict"), "reason": c.get("reason")}
+                       for c in gate.get("checks") or [] if isinstance(c, dict)],
+        })
+    return sorted(gates, key=lambda g: (str(g["region"]), str(g["pair"])))
+
+
+def build_report(documents, run_id=None, generated_at=None, missing=None, run_summary=None):
     """Aggregate rows documents (one per application pair) into the report: what ``summary.json`` holds.
 
     Args:
@@ -294,11 +324,13 @@ def build_report(documents, run_id=None, generated_at=None, missing=None):
         run_id, generated_at: shown as is.
         missing: names of pairs whose rows document could not be read, with the reason
             (``{pair: reason}``).
+        run_summary: the run summary of ``playbooks/migrate.yml`` (``summary.json``) or None: its pairs'
+            go/no-go gates become ``gates`` (:func:`gates_of`).
 
     Returns a dict: ``run_id``, ``generated_at``, ``complete`` (every pair reported on the v2 and v3
     sides), ``totals`` (``accounts``, ``by_status``, ``by_provider``), ``regions``
     (``{region: {accounts, by_status}}``), ``applications`` (one entry per pair, no personal data),
-    ``files`` (CSV row counts) and ``missing``. Counts of an unknown status are None. Each application
+    ``files`` (CSV row counts), ``missing`` and ``gates``. Counts of an unknown status are None. Each application
     also has ``forecast`` (:func:`pair_forecast`, from its rows document's summary, or None) and
     ``forecast_beside_current`` (:func:`forecast_beside_current`); ``totals.forecast`` sums the expected
     counts (None when a pair has no forecast).
@@ -359,6 +391,7 @@ def build_report(documents, run_id=None, generated_at=None, missing=None):
         "applications": applications,
         "files": {"reauth_required.csv": reauth, "failed.csv": failed},
         "missing": dict(sorted((missing or {}).items())),
+        "gates": gates_of(run_summary),
     }
 
 

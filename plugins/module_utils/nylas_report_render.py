@@ -114,6 +114,11 @@ def _notes(report):
                          % (h(app.get("pair")), int(app["unexplained_failures"])))
     for pair, reason in (report.get("missing") or {}).items():
         notes.append("<li><strong>%s</strong>: no data (%s).</li>" % (h(pair), h(reason)))
+    for gate in report.get("gates") or []:
+        if gate.get("verdict") == "no-go":
+            notes.append('<li class="gate-no-go" data-pair="%s"><strong>%s</strong>: the go/no-go gate said no-go, so '
+                         "the batch did not start - %s.</li>" % (h(gate.get("pair")), h(gate.get("pair")),
+                                                                 h(gate.get("reason"))))
     if not notes:
         return ""
     return '<section id="notes" class="notes"><h2>Read this first</h2><ul>%s</ul></section>' % "".join(notes)
@@ -244,6 +249,29 @@ def _forecast_section(report):
     return "".join(lines) + text
 
 
+def _gates_section(report):
+    """The go/no-go gate of each pair: verdict, then each check's verdict and reason ("" without gates)."""
+    gates = report.get("gates") or []
+    if not gates:
+        return ""
+    lines = ['<table id="gates-table"><thead><tr><th class="text">Pair</th><th class="text">Region</th>'
+             '<th class="text">Gate</th><th class="text">Check</th><th class="text">Verdict</th>'
+             '<th class="text">Why</th></tr></thead><tbody>']
+    for gate in gates:
+        checks = gate.get("checks") or [{"name": "-", "verdict": "-", "reason": gate.get("reason")}]
+        for index, check in enumerate(checks):
+            lines.append(
+                '<tr data-pair="%s" data-gate="%s" data-check="%s" data-verdict="%s"><td class="text">%s</td>'
+                '<td class="text">%s</td><td class="text">%s</td><td class="text">%s</td><td class="text">%s</td>'
+                '<td class="text">%s</td></tr>'
+                % (h(gate.get("pair")), h(gate.get("verdict")), h(check.get("name")), h(check.get("verdict")),
+                   h(gate.get("pair")) if index == 0 else "", h(gate.get("region")) if index == 0 else "",
+                   h(gate.get("verdict")) if index == 0 else "", h(check.get("name")), h(check.get("verdict")),
+                   h(check.get("reason"))))
+    lines.append("</tbody></table>")
+    return "".join(lines)
+
+
 def _providers_table(report):
     providers = (report.get("totals") or {}).get("by_provider") or {}
     lines = ['<table id="providers-table"><thead><tr><th class="text">Provider (v3)</th><th>Accounts</th>%s</tr>'
@@ -286,6 +314,8 @@ def render_html(report, title="Nylas v2 to v3 migration report"):
         '<section id="applications"><h2>Applications</h2>%s</section>' % _applications_table(report),
         ('<section id="forecast"><h2>Forecast beside the current state</h2>%s</section>' % forecast
          if forecast else ""),
+        ('<section id="gates"><h2>Go/no-go gate before the batch</h2>%s</section>' % _gates_section(report)
+         if report.get("gates") else ""),
         '<section id="providers"><h2>Providers</h2>%s</section>' % _providers_table(report),
         '<section id="files"><h2>Files</h2>%s</section>' % _files(report),
         '<section id="definitions"><h2>What the statuses mean</h2><dl>%s</dl></section>' % definitions,

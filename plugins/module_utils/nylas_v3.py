@@ -98,6 +98,12 @@ def delete_webhook_request(webhook_id):
     return write_request("DELETE", "/v3/webhooks/%s" % _segment(webhook_id, "webhook_id"))
 
 
+def send_test_event_request(trigger_type, webhook_url):
+    """The request of :meth:`NylasV3Client.send_test_event` (``POST /v3/webhooks/send-test-event``)."""
+    return write_request("POST", "/v3/webhooks/send-test-event",
+                         body={"trigger_type": trigger_type, "webhook_url": webhook_url})
+
+
 def create_pubsub_channel_request(body):
     """The request of :meth:`NylasV3Client.create_pubsub_channel` (``POST /v3/channels/pubsub``)."""
     return write_request("POST", "/v3/channels/pubsub", body=body)
@@ -446,6 +452,18 @@ class NylasV3Client(HttpCore):
         """Delete a webhook destination (``DELETE /v3/webhooks/{id}``); return None."""
         self._send_request(delete_webhook_request(webhook_id))
 
+    def send_test_event(self, trigger_type, webhook_url):
+        """Ask Nylas to send a test notification to ``webhook_url`` (``POST /v3/webhooks/send-test-event``).
+
+        Body ``{"trigger_type", "webhook_url"}`` (contract: ``send_test_event_input``). It changes nothing
+        at Nylas (Nylas posts a test payload, signed with ``mock-webhook-secret``, and listens for the
+        acknowledgement), so it is retried like a GET; a read-only client still refuses it (a plan never
+        makes Nylas call an endpoint). Returns the envelope's ``data``: ``"success"`` when the endpoint
+        acknowledged, another string when it did not. Raises ``NylasAPIError`` (400 for a bad body).
+        """
+        request = send_test_event_request(trigger_type, webhook_url)
+        return self.request(request["method"], request["path"], json=request["body"], idempotent=True).get("data")
+
     # -- Pub/Sub channels -----------------------------------------------------------------------
 
     def list_pubsub_channels(self):
@@ -639,6 +657,7 @@ __all__ = [
     "import_v2_app_request",
     "link_v2_app_request",
     "planned_request",
+    "send_test_event_request",
     "start_batch_clone_request",
     "update_application_request",
     "update_connector_request",

@@ -19,8 +19,14 @@ description:
     not given, and fields the server adds, are ignored.
   - Secret settings (O(settings.client_secret)) are write-only in Nylas, which never returns them, so
     they cannot be compared. They count as a change only when the connector is created, or when
-    O(update_secrets=true). When settings are patched for another reason (for example a new
-    O(settings.client_id)), the secrets given are sent along with them.
+    O(update_secrets=true).
+  - C(PATCH /v3/connectors/{provider}) B(replaces) the nested C(settings) object with the one sent (the contract says
+    that Nylas replaces all data in the nested object). So a settings change (for example a new
+    O(settings.client_id)) sends the whole object - the current settings not given here, the ones given,
+    and every secret. Google, Microsoft, Yahoo and Zoom connectors need O(settings.client_secret); a
+    settings change without it would drop it and break every OAuth and clone of that provider, so the
+    module refuses it before any write (also in check mode), naming the missing secret. A change of
+    O(scope) alone sends no settings and needs no secret. Check mode and C(--diff) show the replacement.
   - Secrets never appear in the module's output. They are C(no_log), and diffs and returned objects
     show them as C(********).
 author:
@@ -42,7 +48,9 @@ options:
   settings:
     description:
       - The provider settings of the connector (the OAuth app of the provider, for example).
-      - Nylas merges the settings of an update into the existing ones; suboptions not given are not managed.
+      - Suboptions not given are not managed, and kept, as an update sends them as they are, since Nylas
+        replaces the whole settings object. A settings update must include O(settings.client_secret) for
+        the providers that need one (see the description).
       - IMAP, iCloud, EWS and virtual calendar connectors need no settings.
     type: dict
     suboptions:

@@ -20,6 +20,8 @@ description:
     accounts, with the columns C(account_id), C(email), C(provider), C(grant_id), C(application), C(region).
   - C(summary.json) - every count of the page. Keys of an existing C(summary.json) that the report does not
     set (the run summary that C(playbooks/migrate.yml) writes) are kept.
+  - When that run summary holds the go/no-go gate of a pair (M(nylas.migration.nylas_migration_gate)), the page
+    shows each gate's checks, and a pair whose gate said no-go is named first, with the failed check and why.
   - An application pair reported on the v3 side only (its v2 accounts could not be read) is named on
     the page, with the reason, and its unknown counts are shown as unknown.
   - Makes no request to Nylas and takes no connection option, so it is not in the C(nylas.migration.nylas)
@@ -233,6 +235,24 @@ missing:
   returned: success
   type: dict
   sample: {"globex": "rows file not found: /srv/migration/reports/20260101T120000Z/rows/globex.json"}
+gates:
+  description:
+    - The go/no-go gate of each pair, read from the run summary (the C(summary.json) of C(playbooks/migrate.yml)
+      in O(dest)), for the pairs whose gate ran - C(pair), C(region), C(verdict) (C(go), C(no-go), C(unknown)),
+      C(failed_checks), C(reason) and C(checks) (C(name), C(verdict), C(reason)). Also a section of C(index.html),
+      and a "Read this first" note for each no-go.
+    - Empty without a run summary.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - pair: acme
+      region: us
+      verdict: no-go
+      failed_checks: [connectors]
+      reason: "connectors check failed: microsoft: no microsoft connector, so its 12 remaining account(s) cannot be cloned"
+      checks:
+        - {name: connectors, verdict: fail, reason: "microsoft: no microsoft connector, so its 12 remaining account(s) cannot be cloned"}
 rows:
   description: The number of accounts listed in each CSV file.
   returned: success
@@ -313,16 +333,17 @@ def run_module():
     for name, reason in sorted(missing.items()):
         module.warn("%s: not in the report (%s)" % (name, reason))
     generated_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    report = build_report(documents, run_id=params["run_id"], generated_at=generated_at, missing=missing)
-
     dest = os.path.abspath(params["dest"])
     files = dict((name, os.path.join(dest, name))
                  for name in ("index.html", "reauth_required.csv", "failed.csv", "summary.json"))
+    existing = read_existing_summary(files["summary.json"])
+    report = build_report(documents, run_id=params["run_id"], generated_at=generated_at, missing=missing,
+                          run_summary=existing)
+
     try:
         ensure_private_dir(dest)
         write_private_file(files["reauth_required.csv"], render_csv(rows_with_status(documents, STATUS_REAUTH)))
         write_private_file(files["failed.csv"], render_csv(rows_with_status(documents, STATUS_FAILED)))
-        existing = read_existing_summary(files["summary.json"])
         write_private_json(files["summary.json"], merge_summary(existing, report))
         write_private_file(files["index.html"], render_html(report, title=params["title"]))
     except (OSError, ValueError) as e:
@@ -337,6 +358,7 @@ def run_module():
         regions=report["regions"],
         applications=report["applications"],
         missing=report["missing"],
+        gates=report["gates"],
         rows=report["files"],
     )
 

@@ -20,7 +20,11 @@ description:
   - Idempotent. Reads C(GET /v3/channels/pubsub), matches the channel by its exact topic, and writes
     only what differs. O(trigger_types) and O(notification_email_addresses) are compared as sets
     (order and repeats never make a change); options not given are not managed; fields the server
-    adds (C(id), C(status), timestamps) are ignored.
+    adds (C(id), timestamps) are ignored.
+  - A channel whose C(status) is not C(active) (C(failing), C(failed) or C(pause)) is drift, and the module
+    re-activates it (C(PUT /v3/channels/pubsub/{id}) with C(status=active)); check mode and C(--diff) show it.
+  - Deleting a channel someone else deleted meanwhile (HTTP 404, or the contract's HTTP 400 of type
+    C(70000), C(record not found)) is not a failure; the module warns.
   - Several channels with the same topic make V(present) fail before any write (which one to manage
     is ambiguous); V(absent) deletes them all.
 author:
@@ -30,7 +34,14 @@ options:
     description:
       - The Google Cloud Pub/Sub topic Nylas publishes to, for example
         V(projects/my-project/topics/nylas-notifications); it identifies the channel (exact match).
-      - Nylas must be allowed to publish to the topic (a Google Cloud IAM grant).
+      - The full Pub/Sub name C(projects/<project>/topics/<topic>) (contract). Any other form fails before any
+        request. Checked only for O(state=present); V(absent) deletes whatever channel has the topic.
+      - B(Before the channel is created), the topic must let Nylas publish to it. Grant Nylas's service account
+        the Pub/Sub Publisher role (C(roles/pubsub.publisher)) on the topic, for example with
+        C(gcloud pubsub topics add-iam-policy-binding <topic> --member=serviceAccount:<Nylas service account>
+        --role=roles/pubsub.publisher). The service account to grant is named in Nylas's guide "Using a Pub/Sub
+        notification channel" (U(https://developer.nylas.com/docs/v3/notifications/pubsub-channel/)); Nylas cannot
+        deliver to a topic without that grant, and the API does not check it when the channel is created.
     type: str
     required: true
   state:
@@ -156,6 +167,14 @@ pubsub_channel:
     status: active
     notification_email_addresses: ["ops@example.com"]
     compressed_delivery: false
+notes:
+  description:
+    - What must hold for the planned write, in words (for example that a C(failed) channel is re-activated).
+    - Empty when nothing changes. In check mode C(diff.after) also holds it.
+  returned: success
+  type: list
+  elements: str
+  sample: ["The Pub/Sub channel projects/acme/topics/nylas is failed, so Nylas sends it nothing; the run re-activates it (status active)"]
 planned_requests:
   description:
     - In check mode, the create, update or delete request(s) the module would send, as data (C(method), C(path), C(query), C(body));
@@ -167,7 +186,7 @@ planned_requests:
 diff:
   description:
     - The changed fields before and after (only with C(--diff)).
-    - In check mode C(after) also holds RV(planned_requests).
+    - In check mode C(after) also holds RV(planned_requests) and RV(notes).
   returned: when diff mode is on
   type: dict
   sample:
@@ -222,6 +241,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_
     run_destination,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_module import NylasModule
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import pubsub_topic_problem
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import (
     create_pubsub_channel_request,
     delete_pubsub_channel_request,
@@ -245,6 +265,9 @@ def run_module():
     """Read the Pub/Sub channels, plan, and (not in check mode) create, update or delete the one of the topic."""
     module = NylasModule(argument_spec=argument_spec(), supports_check_mode=True,
                          required_if=[("state", "present", ["trigger_types"])])
+    problem = pubsub_topic_problem(module.params["topic"]) if module.params["state"] == "present" else None
+    if problem:
+        module.fail_json(msg="Invalid Pub/Sub topic: %s" % problem, changed=False)
     client = module.client
     api = DestinationApi("pubsub", "Pub/Sub channel", "topic", "the Pub/Sub channel of %s",
                          client.list_pubsub_channels, client.create_pubsub_channel, client.update_pubsub_channel,

@@ -19,7 +19,17 @@ description:
   - Idempotent. Reads C(GET /v3/webhooks), matches the destination by its exact URL, and writes
     only what differs. O(trigger_types) and O(notification_email_addresses) are compared as sets
     (order and repeats never make a change); options not given are not managed; fields the server
-    adds (C(id), C(status), timestamps) are ignored.
+    adds (C(id), timestamps) are ignored.
+  - A destination whose C(status) is not C(active) (C(failing), C(failed) or C(pause)) is drift, as Nylas sends
+    a failed or paused destination nothing. The module re-activates it (C(PUT /v3/webhooks/{id}) with
+    C(status=active)); check mode and C(--diff) show that change.
+  - B(The endpoint must be live before the run.) Creating a webhook and re-activating one make Nylas verify
+    the URL first by sending C(GET <webhook_url>?challenge=<value>); the endpoint must answer 200 with
+    exactly C(<value>) within 10 seconds. Otherwise Nylas refuses the write (HTTP 400, type C(70005)), and
+    the module fails naming the URL, what the endpoint answered and the request id. Check mode makes no
+    request to the endpoint; its result says which writes need it (RV(notes)).
+  - Deleting a destination someone else deleted meanwhile (HTTP 404, or the contract's HTTP 400 of type
+    C(70000), C(record not found)) is not a failure; the module warns.
   - Several destinations with the same URL make V(present) fail before any write (which one to
     manage is ambiguous); V(absent) deletes them all.
   - Nylas returns the webhook secret (used to verify the C(X-Nylas-Signature) of notifications)
@@ -35,7 +45,9 @@ options:
   webhook_url:
     description:
       - The URL Nylas sends the notifications to; it identifies the destination (exact match).
-      - Nylas only accepts HTTPS URLs, plain HTTP only for C(localhost).
+      - It must be reachable from Nylas over public HTTPS, and answer Nylas's verification challenge (see
+        the description). Nylas blocks ngrok URLs. (Plain HTTP for C(localhost) is the rule of OAuth
+        redirect URIs, not of webhooks.)
     type: str
     required: true
   state:
@@ -190,6 +202,18 @@ webhook_secret:
   returned: when the task created the destination and O(return_secret=true)
   type: str
   sample: 3f1c0b7e9a2d4c6b8e0f1a3c5e7b9d1f
+notes:
+  description:
+    - What must hold for the planned write, in words, for example that the endpoint must be live and answer
+      Nylas's challenge (a create or a re-activation), or that a C(failed) destination is re-activated.
+    - Empty when nothing changes. In check mode C(diff.after) also holds it.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "Nylas verifies https://hooks.example.com/nylas/acme/v3 before this write: it sends GET
+      https://hooks.example.com/nylas/acme/v3?challenge=<value> and the endpoint must be live, reachable over
+      public HTTPS (not ngrok, which Nylas blocks) and answer 200 with exactly <value> within 10 s, or the write fails"
 planned_requests:
   description:
     - In check mode, the create, update or delete request(s) the module would send, as data (C(method), C(path), C(query), C(body));
@@ -197,16 +221,18 @@ planned_requests:
   returned: success
   type: list
   elements: dict
-  sample: [{"method": "PUT", "path": "/v3/webhooks/wh-1", "query": {}, "body": {"trigger_types": ["grant.created", "message.created"]}}]
+  sample: [{"method": "PUT", "path": "/v3/webhooks/wh-1", "query": {}, "body": {"trigger_types": ["grant.created", "message.created"],
+            "status": "active"}}]
 diff:
   description:
     - The changed fields before and after (only with C(--diff)); never the webhook secret.
-    - In check mode C(after) also holds RV(planned_requests).
+    - With a re-activation, C(status) before and after (C(failed) -> C(active)).
+    - In check mode C(after) also holds RV(planned_requests) and RV(notes).
   returned: when diff mode is on
   type: dict
   sample:
-    before: {"trigger_types": ["grant.created"]}
-    after: {"trigger_types": ["grant.created", "message.created"]}
+    before: {"trigger_types": ["grant.created"], "status": "failed"}
+    after: {"trigger_types": ["grant.created", "message.created"], "status": "active"}
 status:
   description: HTTP status of the failed request.
   returned: failure, when the API answered

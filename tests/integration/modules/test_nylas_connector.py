@@ -152,3 +152,24 @@ def test_update_404_error_fields(acme):
     assert_transport_failure(result, 404, None, "PATCH", "/v3/connectors/google")
     assert result.result["request_id"]
     assert [method for method, dummy in writes(sim, since=seq)] == ["PATCH"]  # a 404 is never retried
+
+
+def test_settings_change_without_its_secret_is_refused_before_any_write(acme):
+    # PATCH /v3/connectors/{provider} replaces the nested settings object (contract): a new client_id sent
+    # without the client_secret would drop the secret, so the module refuses before any write.
+    sim, args = acme
+    assert connector(google(args)).rc == 0
+    seq = last_seq(sim)
+    without_secret = dict(args, provider="google", settings={"client_id": "new-client.apps.example.com"})
+    for check_mode in (True, False):
+        refused = connector(without_secret, check_mode=check_mode, diff=True)
+        assert refused.rc == 1 and refused.result["changed"] is False, refused.raw
+        assert "without client_secret" in refused.result["msg"] and "settings.client_secret" in refused.result["msg"]
+    assert writes(sim, since=seq) == []
+
+    # with the secret, the whole settings object is sent and the connector keeps a secret
+    changed = connector(google(args, settings=dict(SETTINGS, client_id="new-client.apps.example.com")), diff=True)
+    assert changed.rc == 0 and changed.result["changed"] is True, changed.raw
+    assert writes(sim, since=seq) == [("PATCH", "/v3/connectors/google")]
+    assert changed.result["diff"]["after"]["settings"] == {"client_id": "new-client.apps.example.com",
+                                                           "client_secret": "********"}

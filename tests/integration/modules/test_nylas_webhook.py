@@ -2,6 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """nylas_webhook against a running simulator, run as Ansible runs it (subprocess).
 
+The simulator verifies each new webhook URL as Nylas does (``GET <url>?challenge=``): the destinations point
+at a local receiver (``simulator/receiver.py``) that answers the challenge, and the simulator runs with
+``--allow-loopback-webhooks`` (a rehearsal option; Nylas itself needs public HTTPS).
 The webhook secrets the simulator issued are read from its SQLite state file, so that every output
 can be searched for them.
 """
@@ -10,34 +13,34 @@ from __future__ import annotations
 
 import sqlite3
 
-import sys
-
 import pytest
 
+from simulator.receiver import WebhookReceiver
 from tests.integration.module_runner import (
     TRANSPORT_FAULTS,
     assert_no_secrets,
     assert_transport_failure,
     error_fields,
     last_seq,
+    module_args,
     requests_to,
     run_module,
     writes,
 )
 
-#: The webhook URL of these tests: the receiver's /acme/v3 (set for each test by ``receiver_url``), so that
-#: Nylas's challenge passes on the simulator.
-URL = "https://hooks.example.com/acme/v3"
-
-
-@pytest.fixture(autouse=True)
-def receiver_url(webhook_receiver, monkeypatch):
-    """Point :data:`URL` at the test's webhook receiver."""
-    monkeypatch.setattr(sys.modules[__name__], "URL", webhook_receiver.url_for("/acme/v3"))
-    return webhook_receiver
-
-
+URL = None  # the receiver's URL of acme's destination, set by the ``acme`` fixture
 TRIGGERS = ["grant.created", "grant.expired", "message.created"]
+
+
+@pytest.fixture
+def acme(sim_factory):
+    """A us simulator (demo seed) accepting loopback webhooks, a receiver answering its challenges, and acme's args."""
+    global URL  # pylint: disable=global-statement
+    with WebhookReceiver() as receiver:
+        URL = receiver.url_for("/acme/v3")
+        receiver.configure("/nobody-answers", challenge="status", status=404)
+        sim = sim_factory("us", allow_loopback_webhooks=True)
+        yield sim, module_args(sim)
 
 
 def issued_secrets(sim):
@@ -173,6 +176,18 @@ def test_read_failure_error_fields(acme, fault, status, error_type):
     if status in (429, 503):  # retried once (max_retries=1), after Retry-After for the 429
         assert result.result["attempts"] == 2 and len(requests_to(sim, "/v3/webhooks")) == 2
     assert writes(sim) == []
+
+
+def test_dead_endpoint_fails_at_create_with_the_clear_error_and_no_write(acme):
+    sim, args = acme
+    dead = dict(hook(args), webhook_url=URL.replace("/acme/v3", "/nobody-answers"))
+    # the receiver answers that path's challenge with a 404, as a dead route would
+    failed = webhook(sim, dead)
+    assert failed.rc == 1 and failed.result["error_type"] == "70005", failed.raw
+    assert failed.result["msg"].startswith("Nylas could not verify the webhook URL %s: the endpoint answered HTTP 404"
+                                           % dead["webhook_url"]), failed.result["msg"]
+    assert writes(sim) == [("POST", "/v3/webhooks")]  # the refused create only
+    assert failed.result["request_id"] and "request_id=" in failed.result["msg"]
 
 
 def test_update_404_error_fields(acme):

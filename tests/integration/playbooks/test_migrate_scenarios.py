@@ -354,3 +354,30 @@ def test_pair_without_notification_destination_stops_before_its_first_clone(tmp_
     duplicates, lost, unexpected, _counts = _grant_check(sims["us"], "acme")
     assert not duplicates and not lost and not unexpected
     assert sims["eu"].requests_log() == []
+
+
+# ------------------------------------------------------------------- the go/no-go gate (issue 19)
+def test_pair_with_a_provider_lacking_a_credentialled_connector_stops_at_the_gate(tmp_path, sim_pair, run_playbook):
+    """acme's Microsoft connector comes from the import without app credentials (nylas_connectors sets none):
+    the gate says no-go, no batch starts, and summary.json, the pair's line and index.html say why."""
+    seed = mini_demo_seed(tmp_path / "seed.yaml")
+    sims = sim_pair(us_seed=seed, eu_seed=seed)
+    pubsub_only = {"nylas_webhooks": [], "nylas_connectors": [], "nylas_pilot_account_ids": [],
+                   "nylas_pubsub_channels": [{"topic": "projects/acme-demo/topics/nylas",
+                                              "trigger_types": ["grant.created"]}]}
+    run = run_playbook(sims=sims, limit="acme", extra_vars=pubsub_only)
+
+    assert run.rc != 0, run.stdout[-6000:]
+    assert run.recap["acme"]["failed"] == 1, run.recap
+    logged = sims["us"].requests_log()
+    batches = [e for e in logged if e["method"] == "POST" and e["path"] == "/v3/migration-tools/snapshot-batch-clone"]
+    assert batches == [], "a batch started after a no-go"
+    pairs = {p["application_pair"]: p for p in json.loads((run.report_dir / "summary.json").read_text())["application_pairs"]}
+    acme = pairs["acme"]
+    assert acme["failed_at"].startswith("Gate | go/no-go before the batch"), acme
+    assert acme["gate"]["verdict"] == "no-go" and "connectors" in acme["gate"]["failed_checks"], acme["gate"]
+    assert "microsoft" in acme["gate"]["reason"], acme["gate"]
+    assert acme["batch_status"] == "not reached", acme
+    assert "gate: no-go (connectors check failed: microsoft" in run.stdout
+    page = (run.report_dir / "index.html").read_text()
+    assert '<li class="gate-no-go" data-pair="acme">' in page and "connectors check failed: microsoft" in page

@@ -10,7 +10,9 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_connector_pl
     is_secret_setting,
     mask_connector,
     mask_settings,
+    missing_secret_settings,
     plan_connector,
+    replacement_settings,
     secret_setting_values,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import MASK, plan_diff
@@ -74,7 +76,8 @@ def test_connector_unchanged_scope_order_secret_and_server_fields_ignored():
 def test_connector_secret_counts_only_with_update_secrets():
     plan = plan_connector(CURRENT, "google", settings=WANTED_SETTINGS, update_secrets=True)
     assert plan["action"] == "update" and plan["changed_fields"] == ["settings"]
-    assert plan["body"] == {"settings": {"client_id": "cid", "client_secret": SECRET}}
+    # PATCH replaces settings: the unmanaged topic_name is sent along, or Nylas would drop it
+    assert plan["body"] == {"settings": {"client_id": "cid", "topic_name": "t", "client_secret": SECRET}}
     diff = plan_diff(plan)
     assert diff["before"]["settings"] == {"client_id": "cid", "topic_name": "t"}
     assert diff["after"]["settings"] == {"client_id": "cid", "topic_name": "t", "client_secret": MASK}
@@ -88,8 +91,42 @@ def test_connector_update_secrets_without_secret_is_no_change():
 def test_connector_settings_change_sends_secrets_along():
     plan = plan_connector(CURRENT, "google", settings=dict(WANTED_SETTINGS, client_id="new"))
     assert plan["action"] == "update" and plan["changed_fields"] == ["settings"]
-    assert plan["body"] == {"settings": {"client_id": "new", "client_secret": SECRET}}
+    assert plan["body"] == {"settings": {"client_id": "new", "topic_name": "t", "client_secret": SECRET}}
     assert plan["predicted"]["settings"] == {"client_id": "new", "topic_name": "t", "client_secret": MASK}
+
+
+# -- PATCH replaces the nested settings object (contract: update_connector_by_provider) ----------------
+
+@pytest.mark.parametrize("provider", ["google", "microsoft", "yahoo", "zoom"])
+def test_settings_change_without_its_secret_is_refused(provider):
+    current = {"provider": provider, "settings": {"client_id": "cid"}}
+    with pytest.raises(PlanningError, match=r"without client_secret: Nylas replaces the whole settings object"
+                                            r".*settings\.client_secret"):
+        plan_connector(current, provider, settings={"client_id": "new"})
+
+
+def test_secret_shown_by_the_current_settings_must_be_given_too():
+    current = {"provider": "imap", "settings": {"host": "mail.example.com", "app_password": "********"}}
+    with pytest.raises(PlanningError, match="without app_password"):
+        plan_connector(current, "imap", settings={"client_id": "x"})
+    assert missing_secret_settings("imap", current["settings"], {"app_password": "p"}) == []
+    assert missing_secret_settings("google", {}, {}) == ["client_secret"]
+    assert missing_secret_settings("google", {}, {"client_secret": ""}) == ["client_secret"]
+    assert missing_secret_settings("icloud", {}, {}) == []
+
+
+def test_scope_change_without_the_secret_is_allowed():
+    plan = plan_connector(CURRENT, "google", settings={"client_id": "cid"}, scope=["openid"])
+    assert plan["changed_fields"] == ["scope"] and "settings" not in plan["body"]
+
+
+def test_prediction_is_the_replacement_not_a_merge():
+    current = {"provider": "microsoft", "settings": {"client_id": "old", "tenant": "common", "client_secret": "x"}}
+    plan = plan_connector(current, "microsoft", settings={"client_id": "new", "client_secret": SECRET})
+    # the current secret (as Nylas shows it) is never copied; only the given one is sent
+    assert plan["body"]["settings"] == {"client_id": "new", "tenant": "common", "client_secret": SECRET}
+    assert plan["predicted"]["settings"] == {"client_id": "new", "tenant": "common", "client_secret": MASK}
+    assert replacement_settings({"a": 1, "b": None, "client_secret": "x"}, {"a": 2}, {}) == {"a": 2}
 
 
 def test_connector_scope_change_only_sends_scope():

@@ -7,8 +7,13 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import (
+    challenge_failure,
+    challenge_note,
+    destination_gone,
     find_destinations,
+    needs_reactivation,
     plan_destination,
+    pubsub_topic_problem,
     strip_destination_secrets,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_diff import plan_diff
@@ -106,3 +111,88 @@ def test_destination_bad_input():
         plan_destination([], "email", URL)
     with pytest.raises(PlanningError, match="Unknown state"):
         plan_destination([], "webhook", URL, wanted=WANTED, state="gone")
+
+
+# -- status drift, the challenge, "already gone" -----------------------------------------------------
+
+@pytest.mark.parametrize("status", ["failing", "failed", "pause"])
+def test_inactive_destination_is_drift_planned_for_reactivation(status):
+    plan = plan_destination([dict(HOOK, status=status)], "webhook", URL, wanted=WANTED)
+    assert plan["action"] == "update" and plan["changed"] and plan["reactivate"] is True
+    assert plan["changed_fields"] == ["status"]
+    assert plan["body"]["status"] == "active"
+    assert plan_diff(plan) == {"before": {"status": status}, "after": {"status": "active"}}
+    assert plan["predicted"]["status"] == "active"
+    assert any("is %s, so Nylas sends it nothing" % status in n for n in plan["notes"])
+    assert any("GET %s?challenge=" % URL in n and "within 10 s" in n for n in plan["notes"])
+
+
+def test_reactivation_with_other_changes_sends_both():
+    wanted = dict(WANTED, description="new")
+    plan = plan_destination([dict(HOOK, status="failed")], "webhook", URL, wanted=wanted)
+    assert plan["changed_fields"] == ["description", "status"]
+    assert plan["body"] == {"trigger_types": WANTED["trigger_types"], "description": "new", "status": "active"}
+
+
+def test_active_or_unknown_status_is_not_drift():
+    assert plan_destination([HOOK], "webhook", URL, wanted=WANTED)["reactivate"] is False
+    bare = {k: v for k, v in HOOK.items() if k != "status"}
+    plan = plan_destination([bare], "webhook", URL, wanted=WANTED)
+    assert plan["action"] == "none" and plan["notes"] == []
+    assert not needs_reactivation(bare) and not needs_reactivation(None) and needs_reactivation({"status": "pause"})
+
+
+def test_create_notes_the_challenge_and_pubsub_does_not():
+    plan = plan_destination([], "webhook", URL, wanted=WANTED)
+    assert plan["notes"] == [challenge_note("webhook", URL)]
+    assert "must be live" in plan["notes"][0] and "ngrok" in plan["notes"][0]
+    topic = "projects/p/topics/t"
+    assert plan_destination([], "pubsub", topic, wanted={"trigger_types": ["grant.created"]})["notes"] == []
+    plan = plan_destination([{"id": "ps-1", "topic": topic, "trigger_types": ["grant.created"], "status": "failed"}],
+                            "pubsub", topic, wanted={"trigger_types": ["grant.created"]})
+    assert plan["reactivate"] and plan["body"] == {"trigger_types": ["grant.created"], "status": "active"}
+    assert len(plan["notes"]) == 1 and "Pub/Sub channel %s is failed" % topic in plan["notes"][0]
+
+
+def test_challenge_failure_from_the_contract_example():
+    text = challenge_failure(URL, 400, "70005", "unable.verify.webhook_url : status is not ok, got 404")
+    assert text.startswith("Nylas could not verify the webhook URL %s: the endpoint answered HTTP 404" % URL)
+    assert "GET %s?challenge=<value>" % URL in text and "within 10 s" in text
+
+
+def test_challenge_failure_without_a_status_and_other_errors():
+    text = challenge_failure(URL, 400, "70005", "unable.verify.webhook_url : context deadline exceeded")
+    assert "did not answer the challenge" in text
+    assert challenge_failure(URL, 400, "bad_request", "unable.verify.webhook_url : got 500").startswith("Nylas could")
+    assert challenge_failure(URL, 400, "70000", "invalid.input.format : trigger_types is required") is None
+    assert challenge_failure(URL, 401, "70005", "unable.verify.webhook_url") is None
+    assert challenge_failure(URL, 400, None, None) is None
+
+
+@pytest.mark.parametrize("status, error_type, message, gone", [
+    (404, "not_found_error", "not found", True),
+    (400, "70000", "destination.id.not.found : record not found", True),
+    (400, 70000, "record not found", True),
+    (400, "70000", "invalid.input.format : topic is required", False),  # same type, bad input
+    (400, "bad_request", "record not found", False),
+    (500, "70000", "record not found", False),
+])
+def test_destination_gone(status, error_type, message, gone):
+    assert destination_gone(status, error_type, message) is gone
+
+
+@pytest.mark.parametrize("topic, problem", [
+    ("projects/acme-prod/topics/nylas-notifications", None),
+    ("projects/example.com:acme/topics/nylas_v3.events", None),
+    ("nylas-notifications", "projects/<project>/topics/<topic>"),
+    ("projects/acme/subscriptions/nylas", "projects/<project>/topics/<topic>"),
+    ("projects/acme/topics/ab", "projects/<project>/topics/<topic>"),
+    ("projects/acme/topics/1abc", "projects/<project>/topics/<topic>"),
+    ("projects//topics/nylas", "projects/<project>/topics/<topic>"),
+    ("projects/acme/topics/nylas/extra", "projects/<project>/topics/<topic>"),
+    ("projects/acme/topics/google-events", "may not start with 'goog'"),
+    (None, "projects/<project>/topics/<topic>"),
+])
+def test_pubsub_topic_problem(topic, problem):
+    found = pubsub_topic_problem(topic)
+    assert (found is None) if problem is None else (problem in found)

@@ -323,6 +323,11 @@ def test_already_gone():
     assert nylas_module.already_gone(sure_error(status=404))
     assert not nylas_module.already_gone(sure_error(status=500))
     assert not nylas_module.already_gone(NylasConfigError("x"))
+    # the contract's answer for an unknown destination id (delete_400)
+    gone = NylasAPIError("destination.id.not.found : record not found", status=400, error_type="70000")
+    assert nylas_module.already_gone(gone)
+    assert not nylas_module.already_gone(NylasAPIError("invalid.input.format : topic is required", status=400,
+                                                       error_type="70000"))
 
 
 def test_call_returns_the_value():

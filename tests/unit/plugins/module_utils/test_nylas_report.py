@@ -331,3 +331,20 @@ def test_build_report_sets_the_forecast_beside_the_current_state():
     assert without["totals"]["forecast"] is None
     by_pair = dict((a["pair"], a) for a in without["applications"])
     assert by_pair["globex"]["forecast"] is None and by_pair["globex"]["forecast_beside_current"] is None
+
+
+def test_gates_of_the_run_summary():
+    gate = {"verdict": "no-go", "failed_checks": ["webhooks"], "reason": "webhooks check failed: x",
+            "checks": [{"name": "webhooks", "verdict": "fail", "reason": "x", "items": [{"webhook_url": "u"}]}]}
+    summary = {"application_pairs": [{"application_pair": "zeta", "region": "us", "gate": dict(gate, verdict="go")},
+                                     {"application_pair": "acme", "region": "us", "gate": gate},
+                                     {"application_pair": "initech", "region": "eu", "gate": None},
+                                     "not a pair"]}
+    gates = report.gates_of(summary)
+    assert [g["pair"] for g in gates] == ["acme", "zeta"]
+    assert gates[0] == {"pair": "acme", "region": "us", "verdict": "no-go", "failed_checks": ["webhooks"],
+                        "reason": "webhooks check failed: x",
+                        "checks": [{"name": "webhooks", "verdict": "fail", "reason": "x"}]}
+    assert report.gates_of(None) == [] and report.gates_of({"application_pairs": None}) == []
+    assert report.gates_of(["not", "a", "summary"]) == []
+    assert report.build_report([], run_summary=summary)["gates"] == gates

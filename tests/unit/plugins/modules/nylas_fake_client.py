@@ -99,6 +99,7 @@ class FakeNylas:
         self.import_adds = {"callback_uris": [], "connectors": []}
         self.import_data = "imported"
         self.webhooks = []
+        self.test_event_answers = {}  # webhook_url -> the data send_test_event answers (default "success")
         self.pubsub = []
         self.next_id = 0
         self.errors = {}  # name or (name, first argument) -> exception raised before the call's effect
@@ -340,7 +341,8 @@ class FakeV3Client:
     def update_connector(self, provider, body):
         self._write("update_connector", provider, copy.deepcopy(body))
         connector = self._connector(provider)
-        connector["settings"].update(body.get("settings") or {})
+        if "settings" in body:  # the contract: PATCH replaces the nested object with the one sent
+            connector["settings"] = copy.deepcopy(body["settings"] or {})
         if "scope" in body:
             connector["scope"] = list(body["scope"])
         return self._public_connector(connector)
@@ -376,8 +378,9 @@ class FakeV3Client:
     def _delete(self, name, items, item_id):
         self._write(name, item_id)
         found = [i for i in items if i["id"] == item_id]
-        if not found:
-            raise api_error(404, "not_found_error", "not found", method="DELETE", path="/v3/x/%s" % item_id)
+        if not found:  # the contract's answer for an unknown destination id (delete_400)
+            raise api_error(400, "70000", "destination.id.not.found : record not found", method="DELETE",
+                            path="/v3/x/%s" % item_id)
         items.remove(found[0])
 
     def list_webhooks(self):
@@ -392,6 +395,12 @@ class FakeV3Client:
 
     def delete_webhook(self, webhook_id):
         self._delete("delete_webhook", self.state.webhooks, webhook_id)
+
+    def send_test_event(self, trigger_type, webhook_url):
+        if self.read_only:
+            raise NylasCheckModeError("check mode: refusing send_test_event")
+        self.state._call("send_test_event", trigger_type, webhook_url)
+        return self.state.test_event_answers.get(webhook_url, "success")
 
     def list_pubsub_channels(self):
         self.state._call("list_pubsub_channels")

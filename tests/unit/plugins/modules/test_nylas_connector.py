@@ -184,3 +184,24 @@ def test_unknown_outcome_not_created_is_resent_after_settle_time_and_created(api
     rc, result, dummy = run(capsys)
     assert rc == 0 and result["changed"] is True and result["connector"]
     assert api.writes() == ["create_connector", "create_connector"] and sum(clock.slept) == 30
+
+
+def test_settings_change_without_its_secret_is_refused_before_any_write(api, capsys):
+    existing(api, settings={"client_id": "cid"})
+    rc, result, raw = run(capsys, dict(settings={"client_id": "new-cid"}), diff=True)
+    assert rc == 1 and result["changed"] is False and api.writes() == []
+    assert "without client_secret" in result["msg"] and "settings.client_secret" in result["msg"]
+    assert result["connector"]["settings"] == {"client_id": "cid"}
+    rc, result, raw = run(capsys, dict(settings={"client_id": "new-cid"}), check_mode=True)
+    assert rc == 1 and "without client_secret" in result["msg"] and api.writes() == []
+
+
+def test_settings_change_sends_the_whole_settings_object(api, capsys):
+    existing(api, settings={"client_id": "cid", "topic_name": "projects/p/topics/gmail"})
+    rc, result, raw = run(capsys, dict(settings={"client_id": "new-cid", "client_secret": CLIENT_SECRET}), diff=True)
+    assert rc == 0 and result["changed"] is True and api.writes() == ["update_connector"]
+    assert api.write_args("update_connector")[0][1]["settings"] == {
+        "client_id": "new-cid", "topic_name": "projects/p/topics/gmail", "client_secret": CLIENT_SECRET}
+    assert result["diff"]["after"]["settings"] == {"client_id": "new-cid", "topic_name": "projects/p/topics/gmail",
+                                                   "client_secret": "********"}
+    assert_no_connector_secret(raw)

@@ -132,3 +132,32 @@ def test_unwritable_destination_fails(run_dir, capsys):
     rc, result, raw = run(capsys, dict(rows_files=files_of(run_dir), dest=str(blocker / "out")))
     assert rc == 1 and result["msg"].startswith("Failed to write the report in")
     assert "@example.com" not in raw
+
+
+NO_GO = {"verdict": "no-go", "passed": False, "failed_checks": ["connectors"],
+         "reason": "connectors check failed: microsoft: no microsoft connector, so its 2 remaining account(s) "
+                   "cannot be cloned",
+         "checks": [{"name": "webhooks", "verdict": "pass", "reason": "all 1 pass", "items": []},
+                    {"name": "connectors", "verdict": "fail", "items": [],
+                     "reason": "microsoft: no microsoft connector, so its 2 remaining account(s) cannot be cloned"}]}
+
+
+def test_the_gate_of_the_run_summary_is_on_the_page(run_dir, capsys):
+    (run_dir / "summary.json").write_text(json.dumps({"run_id": "run-1", "check_mode": False, "application_pairs": [
+        {"application_pair": "acme", "region": "us", "gate": NO_GO},
+        {"application_pair": "initech", "region": "eu", "gate": None}]}))
+    rc, result, dummy = run(capsys, dict(rows_files=files_of(run_dir), dest=str(run_dir), run_id="run-1"))
+    assert rc == 0 and [g["pair"] for g in result["gates"]] == ["acme"]
+    assert result["gates"][0]["failed_checks"] == ["connectors"]
+    page = (run_dir / "index.html").read_text()
+    ET.fromstring(page.split("\n", 1)[1])
+    assert '<li class="gate-no-go" data-pair="acme"><strong>acme</strong>: the go/no-go gate said no-go' in page
+    assert "connectors check failed: microsoft: no microsoft connector" in page
+    assert 'data-pair="acme" data-gate="no-go" data-check="connectors" data-verdict="fail"' in page
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["application_pairs"][0]["gate"] == NO_GO and summary["gates"] == result["gates"]
+
+
+def test_no_gate_section_without_a_run_summary(run_dir, capsys):
+    rc, result, dummy = run(capsys, dict(rows_files=files_of(run_dir), dest=str(run_dir)))
+    assert rc == 0 and result["gates"] == [] and 'id="gates"' not in (run_dir / "index.html").read_text()

@@ -121,3 +121,15 @@ def test_unknown_outcome_resolved_by_reread(api, capsys, warnings):  # noqa: F81
     rc, result, dummy = run(capsys)
     assert rc == 0 and result["changed"] is True and result["pubsub_channel"]["id"] == "ps-late"
     assert any("treating it as created" in w for w in warnings)
+
+
+@pytest.mark.parametrize("topic", ["nylas-notifications", "projects/acme/subscriptions/nylas", "projects/acme/topics/x"])
+def test_bad_topic_fails_before_any_request(api, capsys, topic):
+    rc, result, dummy = run(capsys, dict(topic=topic))
+    assert rc == 1 and result["msg"].startswith("Invalid Pub/Sub topic: ") and api.calls == []
+    assert "projects/<project>/topics/<topic>" in result["msg"]
+
+
+def test_absent_deletes_whatever_topic_name(api, capsys):
+    rc, result, dummy = run(capsys, dict(topic="legacy-name", state="absent"))
+    assert rc == 0 and result["changed"] is False

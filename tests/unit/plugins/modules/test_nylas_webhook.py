@@ -198,3 +198,54 @@ def test_unknown_outcome_not_created_is_resent_after_settle_time_and_created(api
     rc, result, dummy = run(capsys)
     assert rc == 0 and result["changed"] is True and result["webhook"]
     assert api.writes() == ["create_webhook", "create_webhook"] and sum(clock.slept) == 30
+
+
+def test_challenge_failure_on_create_names_url_answer_and_request_id(api, capsys):
+    api.errors["create_webhook"] = api_error(400, "70005", "unable.verify.webhook_url : status is not ok, got 404",
+                                             method="POST", path="/v3/webhooks", request_id="rid-ch")
+    rc, result, raw = run(capsys)
+    assert rc == 1 and result["changed"] is False and result["webhook"] is None
+    assert result["msg"].startswith("Nylas could not verify the webhook URL %s: the endpoint answered HTTP 404" % URL)
+    assert "status is not ok, got 404" in result["msg"] and "request_id=rid-ch" in result["msg"]
+    assert result["status"] == 400 and result["error_type"] == "70005" and result["request_id"] == "rid-ch"
+    assert api.writes() == ["create_webhook"]  # refused: never re-sent
+    assert_no_secret(raw)
+
+
+@pytest.mark.parametrize("status", ["failed", "failing", "pause"])
+def test_inactive_destination_planned_for_reactivation_in_check_mode(api, capsys, status):
+    existing(api, status=status)
+    rc, result, dummy = run(capsys, check_mode=True, diff=True)
+    assert rc == 0 and result["changed"] is True and api.writes() == []
+    [request] = result["planned_requests"]
+    assert (request["method"], request["path"]) == ("PUT", "/v3/webhooks/wh-old")
+    assert request["body"]["status"] == "active"
+    assert result["diff"]["before"] == {"status": status}
+    assert result["diff"]["after"]["status"] == "active" and result["diff"]["after"]["notes"] == result["notes"]
+    assert any("must be live" in n for n in result["notes"])
+    assert result["webhook"]["status"] == "active"
+
+
+def test_reactivation_sends_status_active(api, capsys):
+    existing(api, status="failed")
+    rc, result, dummy = run(capsys)
+    assert rc == 0 and result["changed"] is True and api.writes() == ["update_webhook"]
+    assert api.write_args("update_webhook")[0][1]["status"] == "active"
+    assert result["webhook"]["status"] == "active"
+    rc, result, dummy = run(capsys)
+    assert rc == 0 and result["changed"] is False and result["notes"] == []
+
+
+def test_reactivation_challenge_failure_is_explained(api, capsys):
+    existing(api, status="failed")
+    api.errors["update_webhook"] = api_error(400, "70005", "unable.verify.webhook_url : status is not ok, got 503",
+                                             method="PUT", path="/v3/webhooks/wh-old", request_id="rid-re")
+    rc, result, dummy = run(capsys)
+    assert rc == 1 and "the endpoint answered HTTP 503" in result["msg"] and result["request_id"] == "rid-re"
+    assert result["webhook"]["status"] == "failed"
+
+
+def test_create_plan_says_the_endpoint_must_be_live(api, capsys):
+    rc, result, dummy = run(capsys, check_mode=True, diff=True)
+    assert rc == 0 and len(result["notes"]) == 1 and "GET %s?challenge=" % URL in result["notes"][0]
+    assert result["diff"]["after"]["notes"] == result["notes"]
