@@ -12,6 +12,7 @@ module through the :class:`NylasModule` given, with the results gathered so far.
 from __future__ import annotations
 
 import datetime
+import os
 import time
 
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (
@@ -49,6 +50,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planni
     outcome_of_grants,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasError
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_progress import progress_document
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_v3 import planned_request, start_batch_clone_request
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_report import (
     BASIS_V2_AND_V3,
@@ -106,6 +108,8 @@ class _BatchRun:
         self.reads = None  # (jobs, grants_by_account) read since the last batch ended, or None
         self.final = None  # (jobs, grants_by_account) the result's counts come from
         self.first_reads = None  # (jobs, grants_by_account) the first plan of the run came from
+        self.progress_path = self.params.get("progress_path")  # written while waiting; None after a failed write
+        self.progress_written = False
         self.providers = normalize_providers(self.params["providers"])
         self.flags = dict(
             allow_invalid_grant_creation=self.params["allow_invalid_grant_creation"],
@@ -126,6 +130,7 @@ class _BatchRun:
 
     def fail(self, msg):
         """Fail with ``msg`` and the results gathered so far."""
+        self.remove_progress()
         self.result["elapsed"] = self.elapsed()
         self.module.fail_json(msg=msg, **self.result)
 
@@ -134,6 +139,36 @@ class _BatchRun:
         message names the endpoint and the request id of the failed request."""
         self.result["elapsed"] = self.elapsed()
         return self.module.call(fn, *args, msg=msg, name_endpoint=True, **self.result)
+
+    def write_progress(self):
+        """With ``progress_path``, replace that file with the progress of the current batch (atomically).
+
+        The document (:func:`nylas_progress.progress_document`) comes from the latest job reads, so
+        writing it costs no request. A failed write warns once and stops the progress file, never the run.
+        """
+        if not self.progress_path:
+            return
+        document = progress_document(
+            self.params.get("label"), self.clock() - self.started_at, time.time(), self.result["snapshot_job"],
+            self.result["clone_job"], job_counts(self.result["clone_job"]), batch=len(self.result["batches"]) + 1,
+            planned=len(self.batch_ids) if self.batch_ids is not None else None,
+            finished_counts=self.result["counts"] if self.result["batches"] else None,
+        )
+        try:
+            write_private_json(self.progress_path, document, indent=None)
+            self.progress_written = True
+        except (OSError, ValueError) as e:
+            self.module.warn("Could not write the progress file %s (%s); the wait goes on without it"
+                             % (self.progress_path, e))
+            self.progress_path = None
+
+    def remove_progress(self):
+        """Remove the progress file at the end of the run (its final state is the module's result)."""
+        if self.progress_written and os.path.exists(self.progress_path or ""):
+            try:
+                os.unlink(self.progress_path)
+            except OSError:
+                pass
 
     def set_jobs(self, snapshot_job, clone_job):
         """Record the latest view of the current batch's two jobs."""
@@ -221,6 +256,7 @@ class _BatchRun:
             if self.module.check_mode or not params["wait"]:
                 self.result["counts"] = job_counts(self.result["clone_job"])
                 return self.finish(first)
+            self.write_progress()
             self.wait()
             self.end_batch()
             plan = self.next_plan(plan, accounts)
@@ -302,6 +338,7 @@ class _BatchRun:
 
         def sample(_elapsed, pair):
             self.progress.record(self.clock() - self.started_at, pair[0], pair[1])
+            self.write_progress()
 
         ok, pair = self.waiter.wait(poll, lambda pair: job_outcome(pair[1], pair[0]) != "running", on_sample=sample)[:2]
         self.result["outcome"] = job_outcome(pair[1], pair[0])
@@ -412,6 +449,7 @@ class _BatchRun:
 
     def finish(self, plan):
         """The result, with ``elapsed`` and the ``diff`` of ``plan`` (the first plan of the run)."""
+        self.remove_progress()
         self.write_report_rows()
         self.result["elapsed"] = self.elapsed()
         self.result["forecast_summary"] = forecast_summary(self.result["forecast"], self.result["forecast_vs_outcome"])

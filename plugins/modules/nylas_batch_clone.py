@@ -134,8 +134,19 @@ options:
     version_added: 0.2.0
   label:
     description:
-      - The pair's name in the rows of O(rows_path), for example the inventory host name (default the v3 application id).
+      - The pair's name in the rows of O(rows_path) and in the progress file of O(progress_path), for example the
+        inventory host name (default the v3 application id).
     type: str
+    version_added: 0.2.0
+  progress_path:
+    description:
+      - While waiting, write the progress of the current batch to this local file (JSON, mode C(0600)), replaced
+        atomically (a temporary file renamed over it) after each read of the jobs, so it costs no request.
+      - It holds the job ids and statuses, the counts, the accounts done, the total and the batch number, and the
+        time of the read; no account data. It is removed when the run ends (the result carries the final state).
+      - M(nylas.migration.nylas_batch_wait) reads it to print the progress of a batch clone started with C(async).
+      - Not written in check mode (the module does not wait then).
+    type: path
     version_added: 0.2.0
 extends_documentation_fragment:
   - nylas.migration.nylas
@@ -573,6 +584,7 @@ def run_module(clock=time.monotonic, sleep=time.sleep):
             fail_on_partial=dict(type="bool", default=False),
             rows_path=dict(type="path"),
             label=dict(type="str"),
+            progress_path=dict(type="path"),
         ),
         supports_check_mode=True,
     )

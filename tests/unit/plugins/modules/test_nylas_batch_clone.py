@@ -430,3 +430,57 @@ def test_no_rows_when_a_started_batch_was_not_waited_for(run, tmp_path):
     result, failed = run(fake, wait=False, rows_path=str(path))
     assert not failed and result["job_started"] is True
     assert "report" not in result and not path.exists()  # the job is running: the report reads for itself
+
+
+# -- the progress file (read by nylas_batch_wait) -----------------------------------------------
+
+def recorded_progress(monkeypatch, path):
+    """Record every document the runner writes to ``path`` (and write it, as the runner would)."""
+    from ansible_collections.nylas.migration.plugins.module_utils import nylas_batch_runner
+
+    documents = []
+    real = nylas_batch_runner.write_private_json
+
+    def record(target, data, indent=2):
+        if target == str(path):
+            documents.append(json.loads(json.dumps(data)))
+        return real(target, data, indent=indent)
+
+    monkeypatch.setattr(nylas_batch_runner, "write_private_json", record)
+    return documents
+
+
+def test_progress_file_is_written_at_each_poll_then_removed(run, monkeypatch, tmp_path):
+    steps = [("running", "pending", {}), ("completed", "running", {"all": 3, "success": 1}),
+             ("completed", "running", {"all": 3, "success": 1, "warning": 1}),
+             ("completed", "partial", {"all": 3, "success": 2, "warning": 1})]
+    fake = fake_api(steps=steps, grants_after=[dict(grants_for("a", "b"), **grants_for("c", status="invalid"))],
+                    accounts=[account("a"), account("b"), account("c")])
+    path = tmp_path / "progress" / "acme.json"
+    documents = recorded_progress(monkeypatch, path)
+    result, failed = run(fake, label="acme", progress_path=str(path))
+    assert not failed and result["outcome"] == "partial"
+    assert [d["done"] for d in documents] == [0, 0, 1, 2, 3]  # after the start, then one per poll
+    assert [d["status"] for d in documents][-1] == "partial"
+    assert all(d["label"] == "acme" and d["clone_job_id"] == "m-new" and d["batch"] == 1 for d in documents)
+    assert documents[-1]["total"] == 3 and documents[0]["planned"] == 3
+    assert not path.exists()  # removed when the run ended: the result carries the final state
+    assert (path.parent.stat().st_mode & 0o777) == 0o700
+
+
+def test_no_progress_file_in_check_mode(run, monkeypatch, tmp_path):
+    fake = fake_api(steps=DONE, accounts=[account("a")])
+    path = tmp_path / "progress.json"
+    documents = recorded_progress(monkeypatch, path)
+    result, failed = run(fake, check_mode=True, progress_path=str(path))
+    assert not failed and result["action"] == "start" and documents == [] and not path.exists()
+
+
+def test_progress_file_that_cannot_be_written_warns_once_and_the_run_goes_on(run, warnings, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    fake = fake_api(steps=DONE, grants_after=[grants_for("a", "b", "c")],
+                    accounts=[account("a"), account("b"), account("c")])
+    result, failed = run(fake, progress_path=str(blocker / "progress.json"))
+    assert not failed and result["outcome"] == "completed"
+    assert len([w for w in warnings if "progress file" in w]) == 1
