@@ -73,7 +73,7 @@ changelog-lint: venv  ## antsibull-changelog lint of changelogs/
 ee-context: venv  ## Build the collection tarball and the execution-environment build context (context/)
 	rm -f nylas-migration-*.tar.gz  # the EE file picks the tarball by a glob: keep exactly one
 	$(BIN)/ansible-galaxy collection build --force --output-path .
-	rm -rf context && $(BIN)/ansible-builder create -f meta/execution-environment.yml -c context
+	rm -rf context && $(BIN)/ansible-builder create -f execution-environment.yml -c context
 
 benchmark: venv collection-link  ## Print throughput figures against the rate limit and a naive baseline
 	$(BIN)/python benchmarks/run.py
