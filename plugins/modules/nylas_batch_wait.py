@@ -13,7 +13,7 @@ module: nylas_batch_wait
 short_description: Wait for a batch clone running in the background and show its progress
 version_added: 0.2.0
 description:
-  - Waits for a M(nylas.migration.nylas_batch_clone) task started with C(async) and C(poll=0) (the pattern that
+  - Waits for a M(nylas.migration.nylas_batch_clone) task started with C(async) and C(poll) set to C(0) (the pattern that
     starts every pair's batch clone before any pair is waited on), and returns that module's result, as
     M(ansible.builtin.async_status) would once the job ended.
   - While it waits it prints, per pair, a progress line at most every O(progress_interval) seconds. The accounts
@@ -33,7 +33,7 @@ author:
 options:
   jid:
     description:
-      - The job id of the background task (C(ansible_job_id) of the task started with C(async) and C(poll=0)).
+      - The job id of the background task (C(ansible_job_id) of the task started with C(async) and C(poll) set to C(0)).
     type: str
     required: true
   progress_path:
