@@ -278,7 +278,8 @@ class VersionRun:
         doc = os.path.join(self.bin, "ansible-doc")
         rc, listing = self.run_logged("ansible-doc-list", [doc, "-l", FQCN], 300, cwd=self.tmp)
         modules = doc_module_names(listing)
-        expected = sorted("%s.%s" % (FQCN, os.path.basename(p)[:-3]) for p in glob.glob(os.path.join(REPO, "plugins", "modules", "*.py")))
+        installed = os.path.join(self.tmp, "collections", "ansible_collections", "nylas", "migration", "plugins", "modules")
+        expected = sorted("%s.%s" % (FQCN, os.path.basename(p)[:-3]) for p in glob.glob(os.path.join(installed, "*.py")))
         if rc or modules != expected:
             raise StepFailed("ansible-doc -l: exit code %d, missing %s" % (rc, sorted(set(expected) - set(modules))))
         problems = []
