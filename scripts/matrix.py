@@ -42,6 +42,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from simulator.receiver import WebhookReceiver  # noqa: E402  (repo root on sys.path)
 from tests.integration.installed.installed_runner import mini_demo_simulators, user_inventory  # noqa: E402  (repo root on sys.path)
 from tests.integration.playbooks.playbook_runner import parse_recap, writes  # noqa: E402
 
@@ -240,8 +241,9 @@ class VersionRun:
         """Plan, change and re-run by FQCN against fresh simulators; one result row each."""
         sims_dir = os.path.join(self.tmp, "sims")
         os.makedirs(sims_dir)
-        with mini_demo_simulators(sims_dir) as sims:
-            inventory = str(user_inventory(os.path.join(self.tmp, "inventory"), sims))
+        # the pairs' webhooks point at a local receiver: the simulator sends Nylas's challenge to them
+        with mini_demo_simulators(sims_dir) as sims, WebhookReceiver() as receiver:
+            inventory = str(user_inventory(os.path.join(self.tmp, "inventory"), sims, receiver.url))
             work = os.path.join(self.tmp, "work")
             os.makedirs(work)
             for name, args in PASSES:

@@ -9,7 +9,8 @@ the rest. The gate makes that a decision from three checks, each judged from wha
 
 - ``webhooks``: each webhook of the pair exists, is ``active``, and answers ``send-test-event``
   (``POST /v3/webhooks/send-test-event`` answers ``data: "success"``);
-- ``pilot_grants``: each pilot account's grant reads back ``grant_status: valid``;
+- ``pilot_grants``: each pilot account's grant reads back ``grant_status: valid`` (or, for an account whose
+  clone forecast is a placeholder, the placeholder the forecast announced);
 - ``connectors``: every v3 provider among the remaining accounts (the v2 accounts in the batch's scope,
   pilot accounts aside) has a connector, with credentials where the provider needs them (contract:
   clone and batch clone need "a working equivalent authentication connector for each provider you use").
@@ -24,6 +25,7 @@ from __future__ import annotations
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import scope_accounts
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     V2_TO_V3_PROVIDERS,
+    clone_outcome_reason,
     v3_provider_of,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_connector_planning import REQUIRED_SECRET_SETTINGS
@@ -100,8 +102,18 @@ def judge_webhook(url, webhook, test_answer=None, test_error=None, check_mode=Fa
                 reason="the endpoint did not acknowledge the test event (Nylas answered %r)" % (test_answer,))
 
 
-def judge_pilot_grant(account_id, grant, check_mode=False):
+def judge_pilot_grant(account_id, grant, check_mode=False, v2_account=None):
     """Judge one pilot account from its grant (``GET /v3/grants?account_id=...``, or None) (pure).
+
+    Args:
+        account_id: the v2 account id.
+        grant: its v3 grant, or None when there is none.
+        check_mode: whether this is the plan (the pilot clone of this run is not made).
+        v2_account: the v2 account (``GET /a/{client_id}/accounts``), or None when it could not be read.
+            A grant that is not ``valid`` passes when the clone forecast of that v2 account is a
+            placeholder (the account needed re-authentication in v2 already, or is a Microsoft account
+            Nylas cannot move silently): the pilot then did what the forecast said. A grant that is not
+            valid where the forecast said ``valid`` fails: the migration of a working account did not work.
 
     Returns ``{"account_id", "grant_id", "grant_status", "verdict", "reason"}``.
     """
@@ -113,8 +125,14 @@ def judge_pilot_grant(account_id, grant, check_mode=False):
         return dict(out, verdict=FAIL, reason="no v3 grant: the pilot clone did not make one")
     if out["grant_status"] == "valid":
         return dict(out, verdict=PASS, reason="grant valid")
-    return dict(out, verdict=FAIL, reason="grant is %s, not valid: its user must re-authenticate"
-                % (out["grant_status"] or "without status"))
+    status = out["grant_status"] or "without status"
+    if v2_account is not None:
+        forecast, why = clone_outcome_reason(v2_account)
+        if forecast == "placeholder":
+            return dict(out, verdict=PASS, reason="grant is %s, as forecast (%s)" % (status, why))
+        return dict(out, verdict=FAIL, reason="grant is %s where the forecast was %s: a working v2 account did not "
+                                              "migrate to a valid grant" % (status, forecast))
+    return dict(out, verdict=FAIL, reason="grant is %s, not valid: its user must re-authenticate" % status)
 
 
 def remaining_providers(v2_accounts, pilot_account_ids=(), providers=None):

@@ -46,10 +46,15 @@ def run_gate(module):
     except PlanningError as e:
         module.fail_json(msg="Invalid providers: %s" % e, changed=False)
     sent = [0]
+    # the v2 accounts (GET /a/{client_id}/accounts), read once: the pilot's forecast and the remaining providers
+    accounts = None
+    if module.v2_client is not None:
+        accounts = module.call(module.v2_client.list_accounts, msg="Go/no-go gate: failed to list the v2 accounts",
+                               changed=False)
     checks = [
         _webhooks_check(module, params, check_mode, sent),
-        _pilot_check(module, params, check_mode),
-        _connectors_check(module, params, providers, check_mode),
+        _pilot_check(module, params, check_mode, accounts),
+        _connectors_check(module, params, providers, check_mode, accounts),
     ]
     gate = gate_decision(checks, check_mode=check_mode)
     return {"changed": False, "gate": gate, "gate_summary": gate_line(gate), "test_events_sent": sent[0]}
@@ -79,24 +84,24 @@ def _webhooks_check(module, params, check_mode, sent):
     return combine_check("webhooks", items, "", "webhook_url")
 
 
-def _pilot_check(module, params, check_mode):
-    """The ``pilot_grants`` check: the grant of each pilot account."""
+def _pilot_check(module, params, check_mode, accounts):
+    """The ``pilot_grants`` check: the grant of each pilot account, beside its v2 account's forecast."""
     ids = list(dict.fromkeys(params["pilot_account_ids"] or []))
     if not ids:
         return combine_check("pilot_grants", [], "no pilot account for this pair", "account_id")
     grants = module.call(module.client.find_grants_by_account_ids, ids,
                          msg="Go/no-go gate: failed to read the pilot grants", changed=False)
-    items = [judge_pilot_grant(i, (grants or {}).get(i), check_mode=check_mode) for i in ids]
+    v2_by_id = {a.get("id"): a for a in accounts or [] if isinstance(a, dict)}
+    items = [judge_pilot_grant(i, (grants or {}).get(i), check_mode=check_mode, v2_account=v2_by_id.get(i))
+             for i in ids]
     return combine_check("pilot_grants", items, "", "account_id")
 
 
-def _connectors_check(module, params, providers, check_mode):
+def _connectors_check(module, params, providers, check_mode, accounts):
     """The ``connectors`` check: the providers of the remaining v2 accounts against the connectors."""
-    if module.v2_client is None:
+    if accounts is None:
         return unknown_check("connectors", "the v2 accounts cannot be read without v2 credentials, so the "
                                            "providers of the remaining accounts are unknown")
-    accounts = module.call(module.v2_client.list_accounts, msg="Go/no-go gate: failed to list the v2 accounts",
-                           changed=False)
     counts = remaining_providers(accounts, params["pilot_account_ids"], providers)
     if not counts:
         return combine_check("connectors", [], "no remaining account with a v3 provider", "provider")

@@ -67,6 +67,17 @@ def test_pilot_grants():
     assert judge_pilot_grant("a1", None, check_mode=True)["verdict"] == UNKNOWN
 
 
+def test_pilot_grant_invalid_as_forecast_passes_and_invalid_where_valid_was_forecast_fails():
+    needs_reauth = {"id": "a1", "provider": "gmail", "sync_state": "invalid", "authentication_type": "oauth"}
+    working = {"id": "a2", "provider": "gmail", "sync_state": "running", "authentication_type": "oauth"}
+    placeholder = judge_pilot_grant("a1", {"id": "g1", "grant_status": "invalid"}, v2_account=needs_reauth)
+    assert placeholder["verdict"] == PASS and "as forecast" in placeholder["reason"]
+    assert "sync state invalid" in placeholder["reason"]
+    broken = judge_pilot_grant("a2", {"id": "g2", "grant_status": "invalid"}, v2_account=working)
+    assert broken["verdict"] == FAIL and "forecast was valid" in broken["reason"]
+    assert judge_pilot_grant("a2", {"id": "g2", "grant_status": "valid"}, v2_account=working)["verdict"] == PASS
+
+
 def test_remaining_providers_leave_out_pilot_unknown_providers_and_out_of_scope():
     accounts = [{"id": "a1", "provider": "gmail"}, {"id": "a2", "provider": "gmail"},
                 {"id": "a3", "provider": "office365"}, {"id": "a4", "provider": "eas"},
