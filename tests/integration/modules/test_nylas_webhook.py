@@ -199,3 +199,31 @@ def test_update_404_error_fields(acme):
     assert_transport_failure(result, 404, None, "PUT", result.result.get("path"))
     assert result.result["path"].startswith("/v3/webhooks/") and result.result["request_id"]
     assert [method for method, dummy in writes(sim, since=seq)] == ["PUT"]  # a 404 is never retried
+
+
+@pytest.mark.parametrize("status", ["failed", "failing", "pause"])
+def test_inactive_destination_is_planned_for_reactivation_then_reactivated(acme, status):
+    """A destination Nylas stopped (or that is failing / paused) is drift: the plan shows the re-activation,
+    the change sends it (one PUT; Nylas challenges the endpoint again), the re-run finds it active."""
+    sim, args = acme
+    created = webhook(sim, hook(args))
+    assert created.rc == 0, created.raw
+    hook_id = created.result["webhook"]["id"]
+    sim.set_destination_status(hook_id, status)
+
+    seq = last_seq(sim)
+    planned = webhook(sim, hook(args), check_mode=True, diff=True)
+    assert planned.rc == 0 and planned.result["changed"] is True, planned.raw
+    assert planned.result["diff"]["before"].get("status") == status
+    assert planned.result["diff"]["after"].get("status") == "active"
+    assert writes(sim, since=seq) == []
+
+    reactivated = webhook(sim, hook(args))
+    assert reactivated.rc == 0 and reactivated.result["changed"] is True, reactivated.raw
+    assert writes(sim, since=seq) == [("PUT", "/v3/webhooks/%s" % hook_id)]
+    assert reactivated.result["webhook"]["status"] == "active"
+
+    seq = last_seq(sim)
+    again = webhook(sim, hook(args))
+    assert again.rc == 0 and again.result["changed"] is False, again.raw
+    assert writes(sim, since=seq) == []
