@@ -18,7 +18,9 @@ description:
     C(trigger_type) and C(webhook_url); Nylas posts a test payload, signed with C(mock-webhook-secret),
     and answers C(success) when the endpoint acknowledged it).
   - C(pilot_grants) - the v3 grant of each account of O(pilot_account_ids) reads back C(grant_status=valid)
-    (C(GET /v3/grants?account_ids=)).
+    (C(GET /v3/grants?account_ids=)); a grant that is not valid passes only where the v2 account's clone
+    forecast was a placeholder (the account needed re-authentication in v2, or is a Microsoft account Nylas
+    does not move silently).
   - C(connectors) - every v3 provider among the remaining accounts (the v2 accounts, C(GET /a/{client_id}/accounts),
     in the scope of O(providers), pilot accounts aside) has a connector (C(GET /v3/connectors)), with app
     credentials (a C(settings.client_id) or an C(active_credential_id)) for the providers that need them
@@ -41,7 +43,8 @@ options:
     default: []
   pilot_account_ids:
     description:
-      - The v2 account ids cloned by the pilot; each grant must be C(valid). Left out of the remaining accounts.
+      - The v2 account ids cloned by the pilot; each grant must be C(valid), or the placeholder its clone forecast
+        announced. Left out of the remaining accounts.
     type: list
     elements: str
     default: []
