@@ -65,13 +65,14 @@ def print_receiver(receiver):
     stats = receiver.stats()
     print("\n==== Webhook receiver %s" % receiver.url)
     for path, row in stats["paths"].items():
-        print("%-22s challenges=%d answered=%d deliveries=%d verified=%d bad_signature=%d unsigned=%d "
-              "no_secret=%d %s" % (path, row["challenges"], row["challenges_answered"], row["deliveries"],
-                                   row["verified"], row["bad_signature"], row["unsigned"], row["no_secret"],
-                                   row["by_trigger"]))
+        print("%-22s challenges=%d answered=%d deliveries=%d verified=%d test_events=%d bad_signature=%d "
+              "unsigned=%d no_secret=%d %s" % (path, row["challenges"], row["challenges_answered"], row["deliveries"],
+                                               row["verified"], row["test_event"], row["bad_signature"],
+                                               row["unsigned"], row["no_secret"], row["by_trigger"]))
     totals = stats["totals"]
-    print("total: challenges answered %d, notifications verified %d of %d, bad signatures %d"
-          % (totals["challenges_answered"], totals["verified"], totals["deliveries"], totals["bad_signature"]))
+    print("total: challenges answered %d, notifications verified %d and test events (mock-webhook-secret) %d of %d, "
+          "bad signatures %d" % (totals["challenges_answered"], totals["verified"], totals["test_event"],
+                                 totals["deliveries"], totals["bad_signature"]))
     return totals
 
 

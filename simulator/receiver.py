@@ -7,7 +7,9 @@ webhooks with Nylas" and "Set up webhooks"):
   request Nylas sends when a destination is created, its URL changes, or it is re-activated);
 * ``POST <path>`` → a notification: the raw body's hex HMAC-SHA256 with the destination's
   ``webhook_secret`` must equal the ``x-nylas-signature`` header; the receiver counts it as verified,
-  bad signature, unsigned, or received without a known secret, and answers ``200``.
+  bad signature, unsigned, or received without a known secret, and answers ``200``. A test event
+  (``POST /v3/webhooks/send-test-event``) is signed with ``mock-webhook-secret`` (contract, that
+  operation's description), not with the destination's secret: it is counted apart, as ``test_event``.
 
 Secrets are given per URL path (:meth:`WebhookReceiver.set_secret`, ``POST /_receiver/paths``) or
 looked up when a notification arrives through ``secret_loader(path) -> secret or None`` (the demo
@@ -40,8 +42,10 @@ from urllib.parse import parse_qs, urlsplit
 CHALLENGE_MODES = ("echo", "status", "wrong", "json", "slow")
 SIGNATURE_HEADER = "x-nylas-signature"
 MAX_DELIVERIES = 10_000
-COUNTERS = ("challenges", "challenges_answered", "deliveries", "verified", "bad_signature", "unsigned",
-            "no_secret")
+COUNTERS = ("challenges", "challenges_answered", "deliveries", "verified", "test_event", "bad_signature",
+            "unsigned", "no_secret")
+#: The secret Nylas signs ``send-test-event`` payloads with (contract, POST /v3/webhooks/send-test-event).
+TEST_EVENT_SECRET = "mock-webhook-secret"
 
 
 def signature(secret, raw_body):
@@ -50,7 +54,7 @@ def signature(secret, raw_body):
 
 
 def verify(secrets, raw_body, header):
-    """Return ``verified``, ``bad_signature``, ``unsigned`` or ``no_secret`` for one notification.
+    """Return ``verified``, ``test_event``, ``bad_signature``, ``unsigned`` or ``no_secret`` for one notification.
 
     :param secrets: the secrets the receiver accepts for the path (a list; empty when unknown).
     :param raw_body: the request body exactly as received (bytes).
@@ -58,11 +62,13 @@ def verify(secrets, raw_body, header):
     """
     if not header:
         return "unsigned"
+    given = header.strip().lower()
+    if secrets and any(hmac.compare_digest(signature(s, raw_body), given) for s in secrets):
+        return "verified"
+    if hmac.compare_digest(signature(TEST_EVENT_SECRET, raw_body), given):
+        return "test_event"
     if not secrets:
         return "no_secret"
-    given = header.strip().lower()
-    if any(hmac.compare_digest(signature(s, raw_body), given) for s in secrets):
-        return "verified"
     return "bad_signature"
 
 

@@ -176,10 +176,12 @@ def connector_credentials(provider, connector):
     return False, "the %s connector has no app credentials (no client_id): set them (step 4)" % provider
 
 
-def judge_connector(provider, count, connector, check_mode=False, planned=False):
+def judge_connector(provider, count, connector, check_mode=False, planned=False, import_planned=False):
     """Judge the connector of one provider among the remaining accounts (pure).
 
     ``planned``: step 4 of this run configures it with credentials, so a plan cannot tell yet.
+    ``import_planned``: step 3 of this run imports the v2 application's settings (its connectors among
+    them), so a plan cannot tell whether a connector that is not there yet will be.
     Returns ``{"provider", "accounts", "verdict", "reason"}``.
     """
     ok, reason = connector_credentials(provider, connector)
@@ -188,6 +190,8 @@ def judge_connector(provider, count, connector, check_mode=False, planned=False)
         return dict(out, verdict=PASS, reason=reason)
     if check_mode and planned:
         return dict(out, verdict=UNKNOWN, reason=reason + " now; step 4 of this run configures it")
+    if check_mode and import_planned and connector is None:
+        return dict(out, verdict=UNKNOWN, reason=reason + " now; the import (step 3) of this run may create it")
     return dict(out, verdict=FAIL, reason="%s, so its %d remaining account(s) cannot be cloned" % (reason, count))
 
 

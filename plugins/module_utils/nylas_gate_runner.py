@@ -109,6 +109,7 @@ def _connectors_check(module, params, providers, check_mode, accounts):
                              changed=False)
     by_provider = {c.get("provider"): c for c in connectors or [] if isinstance(c, dict)}
     planned = set(params["planned_connectors"] or [])
-    items = [judge_connector(p, n, by_provider.get(p), check_mode=check_mode, planned=p in planned)
+    items = [judge_connector(p, n, by_provider.get(p), check_mode=check_mode, planned=p in planned,
+                             import_planned=params["import_planned"])
              for p, n in counts.items()]
     return combine_check("connectors", items, "", "provider")

@@ -68,6 +68,13 @@ options:
     type: list
     elements: str
     default: []
+  import_planned:
+    description:
+      - Whether this run imports the v2 application's settings before the gate (step 3, for example
+        M(nylas.migration.nylas_import_app) reporting C(changed) in check mode). In check mode a provider
+        without any connector is then reported as unknown instead of failed (the import may create it).
+    type: bool
+    default: false
   fail_on_no_go:
     description:
       - Fail the task when the gate is C(no-go) (outside check mode). With V(false) the module succeeds and
@@ -204,6 +211,7 @@ def argument_spec():
         providers=dict(type="list", elements="str", default=[]),
         planned_webhooks=dict(type="list", elements="str", default=[]),
         planned_connectors=dict(type="list", elements="str", default=[]),
+        import_planned=dict(type="bool", default=False),
         fail_on_no_go=dict(type="bool", default=True),
     )
 

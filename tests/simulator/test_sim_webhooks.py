@@ -78,6 +78,9 @@ def test_verify_is_hex_hmac_sha256_of_the_raw_body():
     assert verify(["k"], raw, signature("k", raw).upper()) == "verified"
     assert verify([], raw, signature("k", raw)) == "no_secret"
     assert verify(["k"], raw + b" ", signature("k", raw)) == "bad_signature"
+    # a send-test-event payload is signed with the contract's mock secret, not the destination's
+    assert verify(["k"], raw, signature("mock-webhook-secret", raw)) == "test_event"
+    assert verify([], raw, signature("mock-webhook-secret", raw)) == "test_event"
 
 
 def test_receiver_loads_secrets_on_demand():

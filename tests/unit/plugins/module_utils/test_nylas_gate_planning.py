@@ -105,6 +105,9 @@ def test_judge_connector_names_the_accounts_and_planned_in_check_mode():
                                                           "cannot be cloned")
     assert judge_connector("microsoft", 12, None, check_mode=True, planned=True)["verdict"] == UNKNOWN
     assert judge_connector("microsoft", 12, None, check_mode=True)["verdict"] == FAIL
+    # the plan's import (step 3) may create a missing connector: unknown in check mode, a failure otherwise
+    assert judge_connector("ews", 2, None, check_mode=True, import_planned=True)["verdict"] == UNKNOWN
+    assert judge_connector("ews", 2, None, import_planned=True)["verdict"] == FAIL
     assert judge_connector("imap", 1, {"provider": "imap"})["verdict"] == PASS
 
 

@@ -87,7 +87,15 @@ def test_pilot_grant_not_valid_is_a_no_go(api, capsys):
     api.grants[0]["grant_status"] = "invalid"
     rc, result, dummy = run(capsys)
     assert rc == 1 and result["gate"]["failed_checks"] == ["pilot_grants"]
-    assert "acc-pilot: grant is invalid, not valid" in result["msg"]
+    assert "acc-pilot: grant is invalid where the forecast was valid" in result["msg"]
+
+
+def test_pilot_placeholder_the_forecast_announced_passes(api, capsys):
+    api.grants[0]["grant_status"] = "invalid"
+    api.accounts[0]["sync_state"] = "invalid"  # the v2 account needed re-authentication already
+    rc, result, dummy = run(capsys)
+    assert rc == 0 and result["gate"]["passed"] is True, result
+    assert "as forecast (v2 sync state invalid" in checks(result)["pilot_grants"]["items"][0]["reason"]
 
 
 def test_check_mode_sends_nothing_and_tells_what_it_can(api, capsys):
