@@ -22,7 +22,11 @@ every check passes, ``no-go`` when one fails, else ``unknown``.
 
 from __future__ import annotations
 
-from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import scope_accounts
+from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planning import (
+    find_active_job,
+    latest_finished_migration_job,
+    scope_accounts,
+)
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     V2_TO_V3_PROVIDERS,
     clone_outcome_reason,
@@ -64,7 +68,22 @@ def pick_test_trigger(webhook):
     return DEFAULT_TEST_TRIGGER
 
 
-def judge_webhook(url, webhook, test_answer=None, test_error=None, check_mode=False, planned=False):
+def batch_already_started(jobs):
+    """The batch clone the gate would guard, when it already started: the active job, else the newest
+    completed or partial migration job, else None (pure; ``jobs`` from ``GET /v3/migration-tools/jobs``).
+
+    A re-run then sends no test event (a probe, but a POST): the gate guarded that batch when it started.
+    A failed job does not count: its retry is guarded again.
+    """
+    active = find_active_job(jobs)  # (snapshot job, clone job) of a batch in progress
+    if active:
+        return active[1] or active[0]
+    done = latest_finished_migration_job(jobs)
+    return done if done and done.get("status") in ("completed", "partial") else None
+
+
+def judge_webhook(url, webhook, test_answer=None, test_error=None, check_mode=False, planned=False,
+                  batch_job=None):
     """Judge one webhook of the pair (pure).
 
     Args:
@@ -74,6 +93,8 @@ def judge_webhook(url, webhook, test_answer=None, test_error=None, check_mode=Fa
         test_error: the error dict (``message``, ``status``, ``error_type``, ``request_id``) when it failed.
         check_mode: True in a plan (nothing is sent; a missing or inactive webhook may be planned).
         planned: True when this run creates or re-activates it (step 5), so a plan cannot tell yet.
+        batch_job: the pair's batch job that already started (:func:`batch_already_started`), or None;
+            then an active webhook passes without a test event.
 
     Returns:
         ``{"webhook_url", "id", "status", "verdict", "reason", "test_event"}``; ``test_event`` is
@@ -90,6 +111,10 @@ def judge_webhook(url, webhook, test_answer=None, test_error=None, check_mode=Fa
         if check_mode and planned:
             return dict(out, verdict=UNKNOWN, reason="%s now: step 5 of this run re-activates it" % status)
         return dict(out, verdict=FAIL, reason="status is %s, not active: Nylas sends it nothing" % status)
+    if batch_job:
+        job = "%s %s" % (batch_job.get("job_id") or "(no id)", batch_job.get("status") or "")
+        return dict(out, verdict=PASS, test_event="not sent: the batch clone it guards already started (job %s)" % job.strip(),
+                    reason="active; the batch clone of this pair already started (job %s), so no test event" % job.strip())
     if check_mode:
         return dict(out, verdict=UNKNOWN, reason="active; the test event is " + CHECK_MODE_NOT_SENT)
     if test_error is not None:

@@ -16,6 +16,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planni
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_destination_planning import find_destinations
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_errors import NylasError, PlanningError
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_gate_planning import (
+    batch_already_started,
     combine_check,
     gate_decision,
     gate_line,
@@ -51,8 +52,11 @@ def run_gate(module):
     if module.v2_client is not None:
         accounts = module.call(module.v2_client.list_accounts, msg="Go/no-go gate: failed to list the v2 accounts",
                                changed=False)
+    # the migration jobs (GET /v3/migration-tools/jobs): a batch that already started needs no test event
+    jobs = module.call(module.client.list_jobs, msg="Go/no-go gate: failed to list the migration jobs",
+                       name_endpoint=True, changed=False)
     checks = [
-        _webhooks_check(module, params, check_mode, sent),
+        _webhooks_check(module, params, check_mode, sent, batch_already_started(jobs)),
         _pilot_check(module, params, check_mode, accounts),
         _connectors_check(module, params, providers, check_mode, accounts),
     ]
@@ -60,7 +64,7 @@ def run_gate(module):
     return {"changed": False, "gate": gate, "gate_summary": gate_line(gate), "test_events_sent": sent[0]}
 
 
-def _webhooks_check(module, params, check_mode, sent):
+def _webhooks_check(module, params, check_mode, sent, batch_job):
     """The ``webhooks`` check: list the webhooks, then (outside check mode) test each active one."""
     urls = list(dict.fromkeys(params["webhook_urls"] or []))
     if not urls:
@@ -73,14 +77,14 @@ def _webhooks_check(module, params, check_mode, sent):
     for url in urls:
         webhook = (find_destinations(current, "webhook", url) or [None])[0]
         answer = error = None
-        if not check_mode and webhook is not None and webhook.get("status") in (None, "active"):
+        if not check_mode and not batch_job and webhook is not None and webhook.get("status") in (None, "active"):
             try:
                 answer = client.send_test_event(pick_test_trigger(webhook), url)
             except NylasError as e:
                 error = error_to_dict(e)
             sent[0] += 1
         items.append(judge_webhook(url, webhook, test_answer=answer, test_error=error, check_mode=check_mode,
-                                   planned=url in planned))
+                                   planned=url in planned, batch_job=batch_job))
     return combine_check("webhooks", items, "", "webhook_url")
 
 

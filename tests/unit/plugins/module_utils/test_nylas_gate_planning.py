@@ -15,6 +15,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_gate_plannin
     gate_decision,
     gate_line,
     judge_connector,
+    batch_already_started,
     judge_pilot_grant,
     judge_webhook,
     pick_test_trigger,
@@ -144,3 +145,17 @@ def test_gate_line():
     assert gate_line({"verdict": "go"}) == "go"
     assert gate_line({"verdict": "no-go", "reason": "x"}) == "no-go (x)"
     assert gate_line({"verdict": "unknown", "reason": "y"}) == "cannot tell yet (y)"
+
+
+def test_batch_already_started_active_or_completed_not_failed():
+    running = {"job_id": "m2", "type": "migration", "status": "running", "created_at": 5}
+    done = {"job_id": "m1", "type": "migration", "status": "partial", "created_at": 1}
+    failed = {"job_id": "m3", "type": "migration", "status": "failed", "created_at": 9}
+    assert batch_already_started([]) is None
+    assert batch_already_started([failed]) is None
+    assert batch_already_started([done])["job_id"] == "m1"
+    assert batch_already_started([done, running])["job_id"] == "m2"
+    webhook = {"id": "w", "status": "active"}
+    item = judge_webhook("https://h/x", webhook, batch_job=done)
+    assert item["verdict"] == PASS and item["test_event"].startswith("not sent")
+    assert judge_webhook("https://h/x", dict(webhook, status="failed"), batch_job=done)["verdict"] == FAIL

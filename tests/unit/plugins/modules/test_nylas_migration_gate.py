@@ -137,3 +137,15 @@ def test_read_error_fails_with_the_api_fields(api, capsys):
 def test_bad_providers_refused_before_any_request(api, capsys):
     rc, result, dummy = run(capsys, dict(providers=["gmail"]))
     assert rc == 1 and "Invalid providers" in result["msg"] and api.calls == []
+
+
+def test_no_test_event_once_the_batch_it_guards_started(api, capsys):
+    """A re-run after the batch started (or completed) sends no test event: the gate guarded that batch."""
+    api.jobs.append({"job_id": "mig-1", "type": "migration", "status": "completed", "created_at": 10})
+    rc, result, dummy = run(capsys)
+    assert rc == 0 and result["gate"]["passed"] is True, result
+    assert api.calls_of("send_test_event") == [] and result["test_events_sent"] == 0
+    assert "already started (job mig-1 completed)" in checks(result)["webhooks"]["items"][0]["reason"]
+    api.jobs[0]["status"] = "failed"  # a failed batch's retry is guarded again
+    rc, result, dummy = run(capsys)
+    assert rc == 0 and len(api.calls_of("send_test_event")) == 1
