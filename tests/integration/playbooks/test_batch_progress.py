@@ -82,7 +82,7 @@ def _runner_inventory(directory, sims):
     return directory
 
 
-def test_progress_lines_in_ansible_runner_events(slow_sims, tmp_path, report_root):
+def test_progress_lines_in_ansible_runner_events(slow_sims, tmp_path, report_root, webhook_receiver):
     ansible_runner = pytest.importorskip("ansible_runner")
     private = tmp_path / "runner"
     (private / "project").mkdir(parents=True)
@@ -95,7 +95,8 @@ def test_progress_lines_in_ansible_runner_events(slow_sims, tmp_path, report_roo
     try:
         result = ansible_runner.run(
             private_data_dir=str(private), playbook="migrate.yml", inventory=str(inventory),
-            extravars=dict(PROGRESS_VARS, nylas_report_root=str(report_root)), envvars=envvars,
+            extravars=dict(PROGRESS_VARS, nylas_report_root=str(report_root), demo_webhook_base=webhook_receiver.url),
+            envvars=envvars,
             suppress_env_files=True, quiet=True, timeout=300, ident="progress",
         )
     finally:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
+
+from simulator.app import DEFAULT_SEED
 
 from tests.integration.playbooks.playbook_runner import (
     ANSIBLE_PLAYBOOK,
@@ -171,8 +175,31 @@ def test_rollout_and_error_budget_through_the_playbook(migrated, report_root):
     assert "more than error_budget=1" in out
 
 
-def test_webhook_parity_creates_the_proposals_rerun_unchanged_then_v2_inactive(sim_pair, report_root):
-    sims = sim_pair()
+def receiver_seed(path, receiver):
+    """The demo seed with every v2 webhook's ``callback_url`` moved onto ``receiver`` (same path): the v3
+    webhooks that webhook parity proposes from them must pass Nylas's challenge on the simulator."""
+    data = yaml.safe_load(DEFAULT_SEED.read_text())
+
+    def move(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "callback_url" and isinstance(value, str):
+                    node[key] = receiver.url_for(urlsplit(value).path)
+                else:
+                    move(value)
+        elif isinstance(node, list):
+            for item in node:
+                move(item)
+
+    move(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_webhook_parity_creates_the_proposals_rerun_unchanged_then_v2_inactive(sim_pair, report_root, tmp_path,
+                                                                             webhook_receiver):
+    seed = receiver_seed(tmp_path / "seed.yaml", webhook_receiver)
+    sims = sim_pair(us_seed=seed, eu_seed=seed)
     seqs = {r: last_seq(s) for r, s in sims.items()}
     rc, out, recap = cutover(sims, report_root, "w1", "--tags", "webhook_parity")
     assert rc == 0 and "nylas_webhooks:" in out and all(recap[h]["changed"] == 0 for h in recap), out[-3000:]

@@ -75,7 +75,7 @@ def _grant_check(sim, host):
 
 
 # ------------------------------------------------------------------------------ 4. ansible-runner
-def test_ansible_runner_awx_style_keeps_secrets_out_of_events_and_stdout(tmp_path, sim_pair):
+def test_ansible_runner_awx_style_keeps_secrets_out_of_events_and_stdout(tmp_path, sim_pair, webhook_receiver):
     """The AWX way: ``ansible_runner.run`` with the eu pair's credentials as ``NYLAS_*`` environment
     variables (what the "Nylas migration" credential type injects), the us pair's in the inventory.
 
@@ -99,7 +99,12 @@ def test_ansible_runner_awx_style_keeps_secrets_out_of_events_and_stdout(tmp_pat
                                                          "client_secret": DEMO_CONNECTOR_SECRET,
                                                          "tenant": "common"},
                                             "scope": ["Mail.Read", "offline_access"]}]),
-            "initech": {},  # nylas_api_key, nylas_v2_client_id, nylas_v2_client_secret: from NYLAS_* (AWX credential)
+            # nylas_api_key, nylas_v2_client_id, nylas_v2_client_secret: from NYLAS_* (AWX credential); the Microsoft
+            # connector needs its app credentials, or the go/no-go gate stops the pair before its batch
+            "initech": {"nylas_connectors": [{"provider": "microsoft",
+                                              "settings": {"client_id": "00000000-0000-4000-8000-0000000initech",
+                                                           "client_secret": DEMO_CONNECTOR_SECRET, "tenant": "common"},
+                                              "scope": ["Mail.Read", "offline_access"]}]},
         },
         _group_vars(sims, nylas_webhook_secret_vault_password=DEMO_VAULT_PASSWORD,
                     nylas_webhook_secret_dir=str(tmp_path / "webhook-secrets")),
@@ -118,7 +123,8 @@ def test_ansible_runner_awx_style_keeps_secrets_out_of_events_and_stdout(tmp_pat
     try:
         result = ansible_runner.run(
             private_data_dir=str(private_data_dir), playbook=str(PLAYBOOK), inventory=str(inventory),
-            extravars={"nylas_report_root": str(tmp_path / "reports"), "nylas_run_id": "awx-1"},
+            extravars={"nylas_report_root": str(tmp_path / "reports"), "nylas_run_id": "awx-1",
+                       "demo_webhook_base": webhook_receiver.url},  # the pairs' webhooks: Nylas challenges them
             envvars=envvars, suppress_env_files=True, verbosity=1, quiet=True, timeout=240,
         )
     finally:
@@ -281,14 +287,23 @@ def _failed_task(stdout, host):
 
 
 # ------------------------------------------------------------------------ 7. crash mid-batch
+MICROSOFT_CONNECTOR = [{"provider": "microsoft",
+                        "settings": {"client_id": "00000000-0000-4000-8000-0000000initech",
+                                     "client_secret": DEMO_CONNECTOR_SECRET, "tenant": "common"},
+                        "scope": ["Mail.Read", "offline_access"]}]
+
+
 def test_eu_simulator_killed_mid_batch_then_rerun_migrates_every_account_once(
-        tmp_path, sim_factory, report_root, run_playbook):
+        tmp_path, sim_factory, report_root, run_playbook, webhook_receiver):
     seed = mini_demo_seed(tmp_path / "seed.yaml", counts={"v2-eu-initech": 400})
     sims = {"us": None, "eu": sim_factory("eu", seed=seed, job_pace=FAST_PACE)}
     eu = sims["eu"]
     eu.set_pace(40)  # 400 accounts in about 10 s: time to catch the job mid-batch
     variables = sim_vars(sims)
-    variables.update({"nylas_report_root": str(report_root), "nylas_run_id": "crash-1"})
+    variables.update({"nylas_report_root": str(report_root), "nylas_run_id": "crash-1",
+                      "demo_webhook_base": webhook_receiver.url,  # the pair's webhook: Nylas challenges it
+                      # the Microsoft connector with app credentials, or the go/no-go gate stops the pair before its batch
+                      "nylas_connectors": MICROSOFT_CONNECTOR})
     cmd = playbook_command(extra_vars=variables, limit="initech")
     log_path = tmp_path / "first-run.log"
     with open(log_path, "w") as log:
@@ -317,7 +332,7 @@ def test_eu_simulator_killed_mid_batch_then_rerun_migrates_every_account_once(
     killed_at = mid["grants"]["total"]
 
     eu.restart(job_pace=FAST_PACE)  # same state file; the port (so the URL) may change
-    run = run_playbook(sims={"us": None, "eu": eu}, limit="initech")
+    run = run_playbook(sims={"us": None, "eu": eu}, limit="initech", extra_vars={"nylas_connectors": MICROSOFT_CONNECTOR})
     assert run.rc == 0, run.stdout[-6000:]
     assert run.recap["initech"]["failed"] == 0, run.recap
 
