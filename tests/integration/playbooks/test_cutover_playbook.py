@@ -196,8 +196,8 @@ def receiver_seed(path, receiver):
     return path
 
 
-def test_webhook_parity_creates_the_proposals_rerun_unchanged_then_v2_inactive(sim_pair, report_root, tmp_path,
-                                                                             webhook_receiver):
+def test_webhook_parity_creates_the_proposals_rerun_unchanged_then_v2_inactive(
+        sim_pair, report_root, tmp_path, webhook_receiver):
     seed = receiver_seed(tmp_path / "seed.yaml", webhook_receiver)
     sims = sim_pair(us_seed=seed, eu_seed=seed)
     seqs = {r: last_seq(s) for r, s in sims.items()}
