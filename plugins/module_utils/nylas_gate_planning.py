@@ -30,6 +30,7 @@ from ansible_collections.nylas.migration.plugins.module_utils.nylas_batch_planni
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_clone_planning import (
     V2_TO_V3_PROVIDERS,
     clone_outcome_reason,
+    format_error,
     v3_provider_of,
 )
 from ansible_collections.nylas.migration.plugins.module_utils.nylas_connector_planning import REQUIRED_SECRET_SETTINGS
@@ -119,7 +120,7 @@ def judge_webhook(url, webhook, test_answer=None, test_error=None, check_mode=Fa
         return dict(out, verdict=UNKNOWN, reason="active; the test event is " + CHECK_MODE_NOT_SENT)
     if test_error is not None:
         return dict(out, verdict=FAIL, test_event="sent, refused",
-                    reason="send-test-event failed: %s" % _error_text(test_error))
+                    reason="send-test-event failed: %s" % format_error(test_error))
     if test_answer == TEST_EVENT_SUCCESS:
         return dict(out, verdict=PASS, test_event="sent, answered %s" % test_answer,
                     reason="active, and the endpoint acknowledged the test event")
@@ -284,16 +285,3 @@ def gate_line(gate):
     if gate.get("verdict") == NO_GO:
         return "no-go (%s)" % gate.get("reason")
     return "cannot tell yet (%s)" % gate.get("reason")
-
-
-def _error_text(error):
-    parts = []
-    if error.get("status") is not None:
-        parts.append("HTTP %s" % error["status"])
-    if error.get("error_type"):
-        parts.append(str(error["error_type"]))
-    text = " ".join(parts)
-    text = "%s: %s" % (text, error.get("message")) if text else str(error.get("message"))
-    if error.get("request_id"):
-        text += " (request_id=%s)" % error["request_id"]
-    return text
